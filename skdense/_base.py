@@ -1,0 +1,379 @@
+"""The shared estimator base: the fit / partial_fit / predict recipe.
+
+This is the only module that joins scikit-learn and Keras. Fitted state is plain numpy
+(``coefs_``, ``intercepts_`` and the other weights, the optimizer state) plus a small
+:class:`~skdense._network.NetworkSpec`; the Keras model that trains or predicts is borrowed
+from the training module's pool for the duration of a call. So pickling, ``clone`` and
+``joblib`` need nothing special, and a grid search reuses one traced network per architecture.
+"""
+
+import copy
+import warnings
+import weakref
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+from sklearn.base import BaseEstimator, is_regressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from skdense import _runtime
+from skdense._network import (
+    ACTIVATIONS,
+    NetworkSpec,
+    build_network,
+    dense_layer_weights,
+    resolve_initializer,
+)
+from skdense._training import (
+    SOLVERS,
+    OptimizerSpec,
+    TrainingConfig,
+    TrainingData,
+    TrainingState,
+    Validation,
+    borrow_network,
+    predict_logits,
+    train,
+)
+
+_FLOAT_DTYPES = (np.float32, np.float64)
+_standalone_models = weakref.WeakKeyDictionary()  # estimator -> (weights it was built from, model)
+
+
+class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
+    """Base class for skdense estimators. Not for direct use: see the public estimators."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "solver": [StrOptions({*SOLVERS, "lbfgs"}), keras.optimizers.Optimizer],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "batch_normalization": ["boolean"],
+        "kernel_initializer": [str],
+        "callbacks": [list, None],
+        "device": [str],
+    }
+
+    # Set by subclasses without hidden layers (SoftmaxClassifier).
+    hidden_layer_sizes = ()
+    activation = "identity"
+    dropout = 0.0
+    batch_normalization = False
+
+    @abstractmethod
+    def __init__(self):  # each public class spells out its parameters
+        pass
+
+    # --- hooks for the subclasses ----------------------------------------------------------
+
+    @abstractmethod
+    def _make_targets(self, y, classes):
+        """The target encoder (see ``_targets``) for the first fit."""
+
+    def _training_sample_weight(self, y, sample_weight):
+        return sample_weight
+
+    # --- fitting ---------------------------------------------------------------------------
+
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        continuing = (incremental or self.warm_start) and hasattr(self, "_network_weights")
+        self._check_solver()
+        X, y = self._validate_training_data(X, y, reset=not continuing)
+        if continuing:
+            targets = self._targets
+            targets.check_compatible(y)
+        else:
+            targets = self._make_targets(y, classes)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float32, ensure_non_negative=True
+        )
+        sample_weight = self._training_sample_weight(y, sample_weight)
+        spec = self._network_spec_for(X.shape[1], targets)
+        if continuing and spec != self._network_spec:
+            raise ValueError(
+                "The network architecture changed since the last fit (hidden_layer_sizes, "
+                "activation, dropout, batch_normalization, penalty or alpha); warm_start and "
+                "partial_fit continue the same network. Set warm_start=False to start anew."
+            )
+        state = copy.deepcopy(self._training_state) if continuing else TrainingState()
+        state.n_iter = 0
+        seeds = self._seed_sequence(state)
+        split_seed, weight_seed, shuffle_seed = seeds.spawn(3)
+        early_stopping = self.early_stopping and not incremental
+        data, validation = self._split_validation(
+            X, y, targets, sample_weight, early_stopping, split_seed
+        )
+        config = self._training_config(1 if incremental else self.max_iter, data, targets)
+        optimizer = self._optimizer_spec()
+        if state.learning_rate is None:
+            state.learning_rate = optimizer.initial_learning_rate(self.learning_rate_init)
+        device = _runtime.resolve_device(self.device)
+        with borrow_network(spec, targets.loss, optimizer, device) as network:
+            if continuing:
+                network.load(self._network_weights, self._optimizer_state, weight_seed)
+            else:
+                network.reset(weight_seed)
+            train(network, data, config, state, np.random.default_rng(shuffle_seed), validation)
+            weights, optimizer_state = network.weights(), network.optimizer_state()
+        self._store_fit(spec, targets, weights, optimizer_state, state, early_stopping)
+        self._warn_about_stop(state, incremental)
+        return self
+
+    def _check_solver(self):
+        if isinstance(self.solver, str) and self.solver == "lbfgs":
+            raise ValueError(
+                "solver='lbfgs' is not available in skdense: networks train with mini-batch "
+                f"optimizers. Use one of {sorted(SOLVERS)} ('adam' is a good default; "
+                "'sgd' with momentum for scikit-learn's other solver) or a keras.optimizers "
+                "instance."
+            )
+
+    def _validate_training_data(self, X, y, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse="csr",
+            dtype=_FLOAT_DTYPES,
+            multi_output=True,
+            y_numeric=is_regressor(self),
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y
+
+    def _network_spec_for(self, n_features, targets):
+        hidden = self._hidden_layer_sizes()
+        l1_share = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio, None: 0.0}[self.penalty]
+        alpha = 0.0 if self.penalty is None else float(self.alpha)
+        return NetworkSpec(
+            n_features=int(n_features),
+            hidden_layer_sizes=hidden,
+            activation=self.activation,
+            n_outputs=targets.n_outputs,
+            out_activation=targets.out_activation,
+            dropout=self._dropout_rates(len(hidden)),
+            batch_normalization=bool(self.batch_normalization),
+            kernel_initializer=self._kernel_initializer(),
+            # elastic net as SGDClassifier writes it: alpha * (r |w|_1 + (1 - r) / 2 |w|^2)
+            l1=alpha * l1_share,
+            l2=alpha * (1.0 - l1_share) / 2.0,
+        )
+
+    def _hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
+        if any(not isinstance(s, Integral) or s < 1 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must contain positive integers; got {self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(s) for s in sizes)
+
+    def _dropout_rates(self, n_hidden):
+        if isinstance(self.dropout, Real):
+            rates = (float(self.dropout),) * n_hidden
+        else:
+            rates = tuple(float(r) for r in self.dropout)
+            if len(rates) != n_hidden:
+                raise ValueError(
+                    f"dropout has {len(rates)} rates but there are {n_hidden} hidden layers; "
+                    "give one rate per hidden layer or a single float."
+                )
+        if any(not 0.0 <= r < 1.0 for r in rates):
+            raise ValueError(f"dropout rates must be in [0, 1); got {self.dropout!r}.")
+        return rates
+
+    def _kernel_initializer(self):
+        name = resolve_initializer(self.kernel_initializer, self.activation)
+        try:
+            keras.initializers.get(name)
+        except ValueError:
+            raise ValueError(
+                f"kernel_initializer={self.kernel_initializer!r} is not a Keras initializer; "
+                "use 'auto', 'glorot_uniform', 'he_normal', 'lecun_normal', 'orthogonal', ..."
+            ) from None
+        return name
+
+    def _optimizer_spec(self):
+        return OptimizerSpec.from_params(
+            self.solver,
+            momentum=self.momentum,
+            nesterov=self.nesterovs_momentum,
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+        )
+
+    def _seed_sequence(self, state):
+        """Seeds for this fit: from ``random_state``, and different for each continued fit."""
+        entropy = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        return np.random.SeedSequence(int(entropy), spawn_key=(state.t,))
+
+    def _split_validation(self, X, y, targets, sample_weight, early_stopping, seed):
+        if not early_stopping:
+            return TrainingData(X, targets.encode(y), sample_weight), None
+        stratify = y if getattr(targets, "kind", None) in ("binary", "multiclass") else None
+        X, X_val, y, y_val, sample_weight, sample_weight_val = train_test_split(
+            X,
+            y,
+            sample_weight,
+            test_size=self.validation_fraction,
+            random_state=int(seed.generate_state(1)[0] % 2**31),
+            stratify=stratify,
+        )
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        validation_data = TrainingData(X_val, targets.encode(y_val), sample_weight_val)
+
+        def score(logits):
+            return targets.score(logits, y_val, sample_weight=sample_weight_val)
+
+        return TrainingData(X, targets.encode(y), sample_weight), Validation(
+            validation_data, score
+        )
+
+    def _training_config(self, max_epochs, data, targets):
+        if self.batch_size == "auto":
+            batch_size = min(200, data.n_samples)
+        else:
+            if self.batch_size > data.n_samples:
+                warnings.warn(
+                    f"Got batch_size={self.batch_size} larger than the {data.n_samples} training "
+                    "samples; it is clipped to the number of samples.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+            batch_size = min(self.batch_size, data.n_samples)
+        return TrainingConfig(
+            max_epochs=max_epochs,
+            batch_size=int(batch_size),
+            shuffle=self.shuffle,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            learning_rate_schedule=self.learning_rate,
+            learning_rate_init=self.learning_rate_init,
+            power_t=self.power_t,
+            callbacks=tuple(self.callbacks or ()),
+            verbose=int(self.verbose),
+            score_name=targets.score_name,
+        )
+
+    def _store_fit(self, spec, targets, weights, optimizer_state, state, early_stopping):
+        """Write the fitted attributes, all at once, only after training succeeded."""
+        self._network_spec = spec
+        self._targets = targets
+        self._network_weights = weights
+        self._optimizer_state = optimizer_state
+        self._training_state = state
+        self.n_outputs_ = spec.n_outputs
+        self.out_activation_ = spec.out_activation
+        self.n_layers_ = len(spec.hidden_layer_sizes) + 2
+        self.n_iter_ = state.n_iter
+        self.t_ = state.t
+        self.loss_ = state.loss
+        self.loss_curve_ = list(state.loss_curve)
+        self.history_ = {name: list(values) for name, values in state.history.items()}
+        if early_stopping:
+            self.validation_scores_ = list(state.validation_scores)
+            self.best_validation_score_ = state.best_validation_score
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = state.best_loss
+        # coefs_ and intercepts_ share arrays with the stored weights: no copy, one truth.
+        coef_indices, intercept_indices = dense_layer_weights(spec)
+        self.coefs_ = [weights[i] for i in coef_indices]
+        self.intercepts_ = [
+            weights[i] if i is not None else np.zeros(weights[c].shape[1], dtype=np.float32)
+            for i, c in zip(intercept_indices, coef_indices, strict=True)
+        ]
+
+    def _warn_about_stop(self, state, incremental):
+        if state.interrupted:
+            warnings.warn(
+                "Training interrupted by user; the estimator keeps the weights reached so far"
+                + (" (the best on validation)." if self.early_stopping else "."),
+                UserWarning,
+                stacklevel=3,
+            )
+        elif not incremental and not state.converged and state.n_iter >= self.max_iter:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
+                "optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    # --- predicting ------------------------------------------------------------------------
+
+    def _logits(self, X):
+        check_is_fitted(self, "_network_weights")
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
+        return predict_logits(
+            self._network_spec,
+            self._targets.loss,
+            self._optimizer_spec(),
+            _runtime.resolve_device(self.device),
+            self._network_weights,
+            X,
+        )
+
+    @property
+    def model_(self):
+        """The trained network as a ``keras.Model`` (outputs after the output activation).
+
+        Rebuilt from the fitted weights and cached; changing it does not change the estimator.
+        """
+        check_is_fitted(self, "_network_weights")
+        built_from, model = _standalone_models.get(self, (None, None))
+        if built_from is not self._network_weights:
+            model = build_network(self._network_spec)[0]
+            model.set_weights(self._network_weights)
+            _standalone_models[self] = (self._network_weights, model)
+        return model
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,387 @@
+"""SoftmaxClassifier and MLPClassifier: signatures, docstrings and the classifier hooks."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.validation import check_is_fitted
+
+from skdense._base import BaseDenseNetwork
+from skdense._docs import fill_doc
+from skdense._targets import ClassTargets
+
+_SHARED_PARAMETERS = [
+    "solver",
+    "alpha",
+    "batch_size",
+    "learning_rate",
+    "learning_rate_init",
+    "power_t",
+    "max_iter",
+    "shuffle",
+    "random_state",
+    "tol",
+    "verbose",
+    "warm_start",
+    "momentum",
+    "nesterovs_momentum",
+    "early_stopping",
+    "validation_fraction",
+    "beta_1",
+    "beta_2",
+    "epsilon",
+    "n_iter_no_change",
+    "penalty",
+    "l1_ratio",
+]
+_NETWORK_PARAMETERS = ["dropout", "batch_normalization", "kernel_initializer"]
+_TAIL_PARAMETERS = ["class_weight", "callbacks", "device"]
+_SHARED_ATTRIBUTES = [
+    "n_features_in_",
+    "feature_names_in_",
+    "n_outputs_",
+    "n_iter_",
+    "t_",
+    "loss_",
+    "loss_curve_",
+    "best_loss_",
+    "validation_scores_",
+    "best_validation_score_",
+    "coefs_",
+    "intercepts_",
+    "n_layers_",
+    "out_activation_",
+    "history_",
+    "model_",
+]
+_HIDDEN_LAYER_PARAMETERS = {"hidden_layer_sizes", "activation", "dropout", "batch_normalization"}
+
+
+class _DenseClassifier(ClassifierMixin, BaseDenseNetwork):
+    """What both classifiers share: label handling, class weights and probabilities."""
+
+    _parameter_constraints = {
+        **BaseDenseNetwork._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def _make_targets(self, y, classes):
+        return ClassTargets(y, classes)
+
+    def _training_sample_weight(self, y, sample_weight):
+        if self.class_weight is None:
+            return sample_weight
+        return sample_weight * compute_sample_weight(self.class_weight, y).astype(np.float32)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; pandas DataFrames keep their column names.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels of any type, or a multilabel indicator matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; routed by scikit-learn's metadata routing in pipelines.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one epoch on ``X, y``, continuing the same network across calls.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Its labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every label that may appear; required on the first call (for a multilabel
+            indicator ``y``, the column indices).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        first_call = not hasattr(self, "_network_weights")
+        if first_call and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if (
+            not first_call
+            and classes is not None
+            and not np.array_equal(np.unique(classes), self.classes_)
+        ):
+            raise ValueError(
+                f"classes={np.unique(classes).tolist()} differs from the classes of the first "
+                f"call to partial_fit, {self.classes_.tolist()}."
+            )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _store_fit(self, spec, targets, *args):
+        super()._store_fit(spec, targets, *args)
+        self.classes_ = targets.classes_
+
+    def predict(self, X):
+        """Predict labels (or a multilabel indicator matrix) for ``X``."""
+        return self._targets_after_check().predict(self._logits(X))
+
+    def predict_proba(self, X):
+        """Probability of each class, shape (n_samples, n_classes); float64, rows sum to 1
+        (multilabel: the probability of each label)."""
+        return self._targets_after_check().proba(self._logits(X))
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed stably from the logits."""
+        return self._targets_after_check().log_proba(self._logits(X))
+
+    def _targets_after_check(self):
+        check_is_fitted(self, "_network_weights")
+        return self._targets
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+@fill_doc(
+    [
+        "hidden_layer_sizes",
+        "activation",
+        *_SHARED_PARAMETERS,
+        *_NETWORK_PARAMETERS,
+        *_TAIL_PARAMETERS,
+    ],
+    _SHARED_ATTRIBUTES,
+)
+class MLPClassifier(_DenseClassifier):
+    """Multi-layer perceptron classifier built and trained with Keras.
+
+    A drop-in for :class:`sklearn.neural_network.MLPClassifier` (same parameter and attribute
+    names and meanings) that adds Keras's optimizers, L1/elastic-net penalties, dropout, batch
+    normalization, initializers, callbacks, GPUs and a training history. Binary targets train
+    one logistic output, multiclass targets a softmax, multilabel indicator targets one
+    logistic output per label.
+
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    {attributes}
+
+    See Also
+    --------
+    SoftmaxClassifier : The same without hidden layers (multinomial logistic regression).
+    DenseRegressor : Multi-layer perceptron regressor.
+    sklearn.neural_network.MLPClassifier : scikit-learn's numpy implementation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skdense import MLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), MLPClassifier((16,), max_iter=300, random_state=0))
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        penalty="l2",
+        l1_ratio=0.15,
+        dropout=0.0,
+        batch_normalization=False,
+        kernel_initializer="auto",
+        class_weight=None,
+        callbacks=None,
+        device="auto",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.dropout = dropout
+        self.batch_normalization = batch_normalization
+        self.kernel_initializer = kernel_initializer
+        self.class_weight = class_weight
+        self.callbacks = callbacks
+        self.device = device
+
+
+@fill_doc([*_SHARED_PARAMETERS, "kernel_initializer", *_TAIL_PARAMETERS], _SHARED_ATTRIBUTES)
+class SoftmaxClassifier(_DenseClassifier):
+    """Multinomial logistic regression (softmax regression) trained with Keras.
+
+    A network without hidden layers: one logistic unit for two classes (logistic
+    regression), a softmax over the classes for more. ``coef_``, ``intercept_`` and
+    :meth:`decision_function` follow :class:`sklearn.linear_model.LogisticRegression`'s
+    layout, while training is by mini-batches with any Keras optimizer, so it scales to data
+    that does not fit a full-batch solver and runs on GPUs.
+
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        The weights, as in ``LogisticRegression`` (one row for binary problems).
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        The biases.
+    {attributes}
+
+    See Also
+    --------
+    MLPClassifier : The same with hidden layers.
+    sklearn.linear_model.LogisticRegression : Full-batch solvers for data that fits memory.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skdense import SoftmaxClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), SoftmaxClassifier(random_state=0)).fit(X, y)
+    >>> clf[-1].coef_.shape
+    (3, 4)
+    """
+
+    _parameter_constraints = {
+        name: constraint
+        for name, constraint in _DenseClassifier._parameter_constraints.items()
+        if name not in _HIDDEN_LAYER_PARAMETERS
+    }
+
+    def __init__(
+        self,
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.01,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        penalty="l2",
+        l1_ratio=0.15,
+        kernel_initializer="auto",
+        class_weight=None,
+        callbacks=None,
+        device="auto",
+    ):
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.kernel_initializer = kernel_initializer
+        self.class_weight = class_weight
+        self.callbacks = callbacks
+        self.device = device
+
+    @property
+    def coef_(self):
+        """Weights, shape (1, n_features) for two classes or (n_classes, n_features)."""
+        return self.coefs_[0].T
+
+    @property
+    def intercept_(self):
+        """Biases, shape (1,) for two classes or (n_classes,)."""
+        return self.intercepts_[0]
+
+    def decision_function(self, X):
+        """The logits: shape (n_samples,) for two classes, else (n_samples, n_classes)."""
+        return self._targets_after_check().decision(self._logits(X))

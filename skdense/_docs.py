@@ -1,0 +1,194 @@
+"""Parameter and attribute descriptions shared by the public estimators' docstrings.
+
+Each public class writes ``{parameters}`` / ``{attributes}`` where the shared entries go and
+names the entries it takes with :func:`fill_doc`; the text of an entry lives here once.
+"""
+
+import inspect
+import textwrap
+
+PARAMETERS = {
+    "hidden_layer_sizes": """
+hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+    The ith element is the number of neurons in the ith hidden layer.""",
+    "activation": """
+activation : {"identity", "logistic", "tanh", "relu", "elu", "gelu", "selu", "leaky_relu", \
+"silu", "swish", "softplus", "mish"}, default="relu"
+    Activation of the hidden layers. The first four are scikit-learn's names; the others are
+    Keras activations.""",
+    "solver": """
+solver : {"adam", "sgd", "rmsprop", "adagrad", "adamw", "nadam"} or keras.optimizers.Optimizer, \
+default="adam"
+    The optimizer. A Keras optimizer instance is copied for every fit (the instance you pass
+    is never trained) and brings its own learning rate. "lbfgs" is not available.""",
+    "alpha": """
+alpha : float, default=0.0001
+    Strength of the penalty. With ``penalty="l2"`` it has the meaning of scikit-learn's
+    ``MLPClassifier``: the loss gains ``alpha / 2 * ||W||^2`` divided by the batch's total
+    sample weight.""",
+    "penalty": """
+penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
+    The penalty on the kernels (not the biases), in ``SGDClassifier``'s vocabulary:
+    ``alpha * (l1_ratio * ||W||_1 + (1 - l1_ratio) / 2 * ||W||^2)`` with ``l1_ratio`` 1 for
+    "l1" and 0 for "l2". Implemented with Keras regularizers, so ``model_`` shows them.""",
+    "l1_ratio": """
+l1_ratio : float, default=0.15
+    The share of L1 in the elastic-net penalty; used only when ``penalty="elasticnet"``.""",
+    "batch_size": """
+batch_size : int or "auto", default="auto"
+    Size of the mini-batches; "auto" is ``min(200, n_samples)``.""",
+    "learning_rate": """
+learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+    Learning-rate schedule, as in scikit-learn but applied to every solver: "invscaling"
+    sets ``learning_rate_init / (t_ + 1) ** power_t`` after each epoch; "adaptive" divides the
+    rate by 5 each time the stopping criterion is met, and stops below 1e-6.""",
+    "learning_rate_init": """
+learning_rate_init : float, default=0.001
+    The initial learning rate.""",
+    "power_t": """
+power_t : float, default=0.5
+    The exponent of the "invscaling" schedule.""",
+    "max_iter": """
+max_iter : int, default=200
+    The maximum number of epochs.""",
+    "shuffle": """
+shuffle : bool, default=True
+    Whether to shuffle the samples before each epoch.""",
+    "random_state": """
+random_state : int, RandomState instance or None, default=None
+    Seeds the initial weights, dropout, shuffling and the validation split. An int gives
+    the same results run to run on a CPU.""",
+    "tol": """
+tol : float, default=1e-4
+    Tolerance of the stopping criterion: an epoch that does not improve the training loss
+    (or the validation score with ``early_stopping``) by at least ``tol`` counts against
+    ``n_iter_no_change``.""",
+    "verbose": """
+verbose : bool or int, default=False
+    0 prints nothing; 1 shows a progress bar over epochs with the loss and validation
+    figures. Predicting never prints.""",
+    "warm_start": """
+warm_start : bool, default=False
+    When True, ``fit`` continues training the fitted network (same architecture) instead of
+    starting anew.""",
+    "momentum": """
+momentum : float, default=0.9
+    Momentum of the "sgd" solver.""",
+    "nesterovs_momentum": """
+nesterovs_momentum : bool, default=True
+    Whether the "sgd" solver uses Nesterov's momentum.""",
+    "early_stopping": """
+early_stopping : bool, default=False
+    Hold out ``validation_fraction`` of the training data (shuffled, seeded by
+    ``random_state``, stratified for classifiers) and stop when the validation score stops
+    improving; the weights of the best epoch are restored. Without it, training stops when
+    the training loss stops improving. Use ``n_iter_no_change=np.inf`` to track validation
+    figures in ``history_`` for every epoch without stopping early.""",
+    "validation_fraction": """
+validation_fraction : float, default=0.1
+    The share of training data held out for early stopping.""",
+    "beta_1": """
+beta_1 : float, default=0.9
+    First-moment decay of the Adam family ("adam", "adamw", "nadam").""",
+    "beta_2": """
+beta_2 : float, default=0.999
+    Second-moment decay of the Adam family.""",
+    "epsilon": """
+epsilon : float, default=1e-8
+    Numerical stability constant of the adaptive solvers.""",
+    "n_iter_no_change": """
+n_iter_no_change : int or np.inf, default=10
+    How many epochs without improvement of at least ``tol`` end training.""",
+    "dropout": """
+dropout : float or sequence of float, default=0.0
+    Dropout rate after each hidden layer's activation, one for all or one per layer.""",
+    "batch_normalization": """
+batch_normalization : bool, default=False
+    Insert batch normalization between each hidden dense layer and its activation
+    (the dense layer then has no bias).""",
+    "kernel_initializer": """
+kernel_initializer : str, default="auto"
+    A Keras initializer name; "auto" is He (uniform) for the ReLU family and Glorot
+    (uniform) otherwise.""",
+    "class_weight": """
+class_weight : dict, "balanced" or None, default=None
+    Weights of the classes, multiplied into ``sample_weight`` as in scikit-learn.""",
+    "callbacks": """
+callbacks : list of keras.callbacks.Callback or None, default=None
+    Keras callbacks called during ``fit`` (EarlyStopping, ModelCheckpoint,
+    LearningRateScheduler, TensorBoard, ...). Epoch logs hold ``loss``, ``learning_rate``
+    and, with ``early_stopping``, ``val_loss`` and the validation score.""",
+    "device": """
+device : {"auto", "cpu", "gpu", "gpu:N"}, default="auto"
+    Where to train and predict: "auto" uses the first visible GPU and falls back to the
+    CPU.""",
+}
+
+ATTRIBUTES = {
+    "n_features_in_": """
+n_features_in_ : int
+    Number of features seen during fit.""",
+    "feature_names_in_": """
+feature_names_in_ : ndarray of shape (n_features_in_,)
+    Names of features seen during fit, when ``X`` has string column names.""",
+    "n_outputs_": """
+n_outputs_ : int
+    Number of output units.""",
+    "n_iter_": """
+n_iter_ : int
+    Number of epochs run by the last call to ``fit`` or ``partial_fit``.""",
+    "t_": """
+t_ : int
+    Number of training samples seen, summed over every epoch and call.""",
+    "loss_": """
+loss_ : float
+    The training loss (penalty included) of the last epoch.""",
+    "loss_curve_": """
+loss_curve_ : list of float
+    The training loss of each epoch.""",
+    "best_loss_": """
+best_loss_ : float or None
+    The lowest training loss; None with ``early_stopping``.""",
+    "validation_scores_": """
+validation_scores_ : list of float or None
+    The validation score of each epoch with ``early_stopping``, else None.""",
+    "best_validation_score_": """
+best_validation_score_ : float or None
+    The best validation score with ``early_stopping``, else None.""",
+    "coefs_": """
+coefs_ : list of ndarray
+    Kernel of each dense layer, shapes ``(n_in, n_out)``.""",
+    "intercepts_": """
+intercepts_ : list of ndarray
+    Bias of each dense layer (zeros for layers followed by batch normalization).""",
+    "n_layers_": """
+n_layers_ : int
+    Number of layers, input and output included.""",
+    "out_activation_": """
+out_activation_ : str
+    The output activation: "logistic", "softmax", "identity" or "exp".""",
+    "history_": """
+history_ : dict of str to list of float
+    Per-epoch figures as Keras names them: ``loss``, ``learning_rate`` and, with
+    ``early_stopping``, ``val_loss`` and ``val_accuracy`` (classifiers) or ``val_r2``.""",
+    "model_": """
+model_ : keras.Model
+    The trained network, output activation included, rebuilt from the fitted weights.""",
+}
+
+
+def _entries(table, names):
+    return "\n".join(textwrap.dedent(table[name]).strip("\n") for name in names)
+
+
+def fill_doc(parameters, attributes):
+    """Class decorator: put the shared entries named into ``{parameters}``/``{attributes}``."""
+
+    def decorate(cls):
+        doc = inspect.cleandoc(cls.__doc__)
+        cls.__doc__ = doc.replace("{parameters}", _entries(PARAMETERS, parameters)).replace(
+            "{attributes}", _entries(ATTRIBUTES, attributes)
+        )
+        return cls
+
+    return decorate

@@ -1,0 +1,140 @@
+"""Targets <-> what the network trains on and outputs. No Keras here.
+
+Each encoder turns ``y`` into a 2-D float32 array for the training loop, names the loss and the
+output activation, and turns the network's logits back into predictions. Classifiers use
+scikit-learn's label utilities, so labels may be of any type (strings, pandas categoricals).
+"""
+
+import numpy as np
+from scipy.special import expit, log_expit, log_softmax, softmax
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+
+class ClassTargets:
+    """Binary, multiclass or multilabel targets.
+
+    Binary targets train one logistic unit, multiclass targets a softmax over classes (with
+    integer labels, so no one-hot matrix is ever built), multilabel indicator matrices one
+    logistic unit per label.
+    """
+
+    score_name = "accuracy"
+
+    def __init__(self, y, classes=None):
+        check_classification_targets(y)
+        self.kind = type_of_target(y)
+        if self.kind == "multilabel-indicator":
+            self.classes_ = np.arange(y.shape[1])
+            self._encoder = None
+        else:
+            self._encoder = LabelEncoder().fit(np.ravel(y) if classes is None else classes)
+            self.classes_ = self._encoder.classes_
+            if classes is not None:
+                self.kind = "binary" if len(self.classes_) <= 2 else "multiclass"
+        if len(self.classes_) < 2 and self.kind != "multilabel-indicator":
+            raise ValueError(
+                "The number of classes has to be greater than one; got "
+                f"{len(self.classes_)} class: {self.classes_[0]!r}."
+            )
+
+    @property
+    def n_outputs(self):
+        return 1 if self.kind == "binary" else len(self.classes_)
+
+    @property
+    def loss(self):
+        return "categorical_crossentropy" if self.kind == "multiclass" else "binary_crossentropy"
+
+    @property
+    def out_activation(self):
+        return "softmax" if self.kind == "multiclass" else "logistic"
+
+    def check_compatible(self, y):
+        """Raise when ``y`` (from ``partial_fit`` or a warm start) has unknown labels."""
+        if self.kind == "multilabel-indicator":
+            if type_of_target(y) != "multilabel-indicator" or y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y must be a multilabel indicator matrix with {len(self.classes_)} columns, "
+                    "as in the first fit."
+                )
+            return
+        unseen = np.setdiff1d(np.unique(np.ravel(y)), self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y contains labels not seen in the first fit: {unseen.tolist()}; expected a "
+                f"subset of classes_ {self.classes_.tolist()}. Pass every label to the first "
+                "partial_fit call with `classes=`."
+            )
+
+    def encode(self, y):
+        if self.kind == "multilabel-indicator":
+            return np.asarray(y, dtype=np.float32)
+        return self._encoder.transform(np.ravel(y)).astype(np.float32)[:, None]
+
+    def proba(self, logits):
+        logits = logits.astype(np.float64)
+        if self.kind == "multiclass":
+            return softmax(logits, axis=1)
+        if self.kind == "binary":
+            positive = expit(logits[:, 0])
+            return np.column_stack([1.0 - positive, positive])
+        return expit(logits)
+
+    def log_proba(self, logits):
+        logits = logits.astype(np.float64)
+        if self.kind == "multiclass":
+            return log_softmax(logits, axis=1)
+        if self.kind == "binary":
+            return np.column_stack([log_expit(-logits[:, 0]), log_expit(logits[:, 0])])
+        return log_expit(logits)
+
+    def decision(self, logits):
+        return logits[:, 0].astype(np.float64) if self.kind == "binary" else logits.astype(float)
+
+    def predict(self, logits):
+        if self.kind == "multilabel-indicator":
+            return (logits > 0).astype(int)
+        if self.kind == "binary":
+            indices = (logits[:, 0] > 0).astype(int)
+        else:
+            indices = np.argmax(logits, axis=1)
+        return self.classes_[indices]
+
+    def score(self, logits, y, sample_weight=None):
+        return accuracy_score(y, self.predict(logits), sample_weight=sample_weight)
+
+
+class RegressionTargets:
+    """Single- or multi-output real targets; the Poisson loss predicts through ``exp``."""
+
+    score_name = "r2"
+
+    def __init__(self, y, loss):
+        self.n_outputs = 1 if y.ndim == 1 else y.shape[1]
+        self.loss = loss
+        self.out_activation = "exp" if loss == "poisson" else "identity"
+        if loss == "poisson" and np.any(np.asarray(y) < 0):
+            raise ValueError("loss='poisson' requires non-negative y (counts or rates).")
+
+    def check_compatible(self, y):
+        n_outputs = 1 if y.ndim == 1 else y.shape[1]
+        if n_outputs != self.n_outputs:
+            raise ValueError(
+                f"y has {n_outputs} output(s) but the network was fitted with {self.n_outputs}."
+            )
+
+    def encode(self, y):
+        return np.asarray(y, dtype=np.float32).reshape(len(y), -1)
+
+    def predict(self, logits, ravel):
+        values = logits.astype(np.float64)
+        if self.out_activation == "exp":
+            values = np.exp(values)
+        return values[:, 0] if ravel else values
+
+    def score(self, logits, y, sample_weight=None):
+        return r2_score(
+            y, self.predict(logits, ravel=np.ndim(y) == 1), sample_weight=sample_weight
+        )
