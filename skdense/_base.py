@@ -201,7 +201,8 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
         if any(not isinstance(s, Integral) or s < 1 for s in sizes):
             raise ValueError(
-                f"hidden_layer_sizes must contain positive integers; got {self.hidden_layer_sizes!r}."
+                "hidden_layer_sizes must contain positive integers; "
+                f"got {self.hidden_layer_sizes!r}."
             )
         return tuple(int(s) for s in sizes)
 

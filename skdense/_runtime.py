@@ -62,7 +62,7 @@ def resolve_device(device, gpus=None):
     if index >= len(gpus):
         raise ValueError(
             f"device={device!r} asks for GPU {index}, but TensorFlow sees {len(gpus)} GPU(s). "
-            "Install the CUDA build with `pip install 'skdense[gpu]'`, check CUDA_VISIBLE_DEVICES, "
-            "or use device='auto' to fall back to the CPU."
+            "Install the CUDA build with `pip install 'skdense[gpu]'`, check "
+            "CUDA_VISIBLE_DEVICES, or use device='auto' to fall back to the CPU."
         )
     return f"/GPU:{index}"
