@@ -34,7 +34,7 @@ LOSSES = (
 )
 # A sparse block is densified at most this many cells at a time (float32: 64 MiB).
 _SPARSE_BLOCK_CELLS = 16 * 2**20
-_PREDICT_BLOCK_ROWS = 65536
+_PREDICT_BLOCK_ROWS = 1024
 
 
 # --- optimizers -------------------------------------------------------------------------------
@@ -138,8 +138,8 @@ class TrainingData:
         return self._resident
 
 
-def _dense_blocks(x, n_features, rows_per_batch):
-    """Row ranges of ``x`` small enough to densify, a whole number of batches each."""
+def _sparse_block_rows(n_features, rows_per_batch):
+    """Rows of a sparse matrix to densify at a time: a whole number of batches, ~64 MiB."""
     batches = max(1, _SPARSE_BLOCK_CELLS // max(1, n_features * rows_per_batch))
     return batches * rows_per_batch
 
@@ -164,7 +164,8 @@ class CompiledNetwork:
             self.optimizer.get_config().get("learning_rate"), dict
         )
         features = tf.TensorSpec([None, spec.n_features], tf.float32)
-        targets = tf.TensorSpec([None, spec.n_outputs], tf.float32)
+        # class indices for a softmax, else one column per output
+        targets = tf.TensorSpec([None, None], tf.float32)
         vector = tf.TensorSpec([None], tf.float32)
         self._train_block = tf.function(
             self._train_block_graph,
@@ -178,11 +179,12 @@ class CompiledNetwork:
             jit_compile=jit_compile,
             reduce_retracing=True,
         )
-        self._predict_block = tf.function(
-            lambda x: self.logits_model(x, training=False), input_signature=[features]
+        self._predict_rows = int(
+            np.clip(_SPARSE_BLOCK_CELLS // max(1, spec.n_features), 1, _PREDICT_BLOCK_ROWS)
         )
-        self._evaluate_block = tf.function(
-            self._evaluate_block_graph, input_signature=[features, targets, vector]
+        self._predict_block = tf.function(
+            lambda x: self.logits_model(x, training=False),
+            input_signature=[tf.TensorSpec([self._predict_rows, spec.n_features], tf.float32)],
         )
 
     # graphs -----------------------------------------------------------------------------
@@ -212,11 +214,6 @@ class CompiledNetwork:
             loss = self._train_step(tf.gather(x, index), tf.gather(y, index), tf.gather(w, index))
             total += loss * tf.cast(tf.shape(index)[0], tf.float32)
         return total
-
-    def _evaluate_block_graph(self, x, y, w):
-        logits = self.logits_model(x, training=False)
-        per_sample = _per_sample_loss(self.loss, y, logits)
-        return tf.reduce_sum(per_sample * w), logits
 
     # state ------------------------------------------------------------------------------
 
@@ -263,7 +260,7 @@ class CompiledNetwork:
             total = self._train_block(x, y, w, tf.constant(order, tf.int32), batch)
             return float(total) / data.n_samples
         total = 0.0
-        step = _dense_blocks(data.x, self.spec.n_features, batch_size)
+        step = _sparse_block_rows(self.spec.n_features, batch_size)
         for start in range(0, len(order), step):
             rows = order[start : start + step]
             block = [data.x[rows].toarray(), data.y[rows], data.sample_weight[rows]]
@@ -272,39 +269,29 @@ class CompiledNetwork:
         return total / data.n_samples
 
     def predict_logits(self, x):
-        """Logits for every row of ``x`` (dense or sparse), as a float32 numpy array."""
-        return np.concatenate(
-            [self._predict_block(block).numpy() for block in _row_blocks(x, self.spec.n_features)]
-        )
+        """Logits for every row of ``x`` (dense or sparse), as a float32 numpy array.
+
+        Rows go through the network in zero-padded blocks of one fixed size: float32 kernels
+        pick their blocking by the number of rows, so a fixed size is what makes a row's
+        prediction independent of which other rows came with it.
+        """
+        rows = self._predict_rows
+        block = np.zeros((rows, self.spec.n_features), dtype=np.float32)
+        logits = [np.zeros((0, self.spec.n_outputs), dtype=np.float32)]
+        for start in range(0, x.shape[0], rows):
+            part = x[start : start + rows]
+            block[: part.shape[0]] = part.toarray() if sp.issparse(part) else part
+            block[part.shape[0] :] = 0.0
+            logits.append(self._predict_block(block).numpy()[: part.shape[0]])
+        return np.concatenate(logits)
 
     def evaluate(self, data):
-        """``(mean loss without penalty, logits)`` on ``data``."""
-        total, logits = 0.0, []
-        for x, y, w in _row_blocks_with_targets(data, self.spec.n_features):
-            loss_sum, block_logits = self._evaluate_block(x, y, w)
-            total += float(loss_sum)
-            logits.append(block_logits.numpy())
+        """``(weighted mean loss without penalty, logits)`` on ``data``."""
+        logits = self.predict_logits(data.x)
+        per_sample = _per_sample_loss(self.loss, tf.constant(data.y), tf.constant(logits))
         weight_sum = float(np.sum(data.sample_weight))
-        return total / weight_sum if weight_sum else 0.0, np.concatenate(logits)
-
-
-def _block_rows(n_features):
-    return max(1, min(_PREDICT_BLOCK_ROWS, _SPARSE_BLOCK_CELLS // max(1, n_features)))
-
-
-def _row_blocks(x, n_features):
-    step = _block_rows(n_features)
-    for start in range(0, max(x.shape[0], 1), step):
-        block = x[start : start + step]
-        yield np.asarray(block.toarray() if sp.issparse(block) else block, dtype=np.float32)
-
-
-def _row_blocks_with_targets(data, n_features):
-    step = _block_rows(n_features)
-    for start, x in zip(
-        range(0, data.n_samples, step), _row_blocks(data.x, n_features), strict=False
-    ):
-        yield x, data.y[start : start + step], data.sample_weight[start : start + step]
+        loss_sum = float(np.dot(per_sample.numpy(), data.sample_weight))
+        return (loss_sum / weight_sum if weight_sum else 0.0), logits
 
 
 # --- the pool of compiled networks -----------------------------------------------------------
