@@ -1,0 +1,87 @@
+"""A description of the machine and the software versions, for the report's header.
+
+Only names and versions: never a path, a host name or a user name of this machine.
+"""
+
+import importlib.metadata
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+_REPO = Path(__file__).resolve().parents[2]
+_PACKAGES = {
+    "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly"),
+    "keras": ("keras",),
+    "scikit-learn": ("scikit-learn",),
+    "scikeras": ("scikeras",),
+    "numpy": ("numpy",),
+    "skdense": ("skdense",),
+}
+
+
+def usable_cores():
+    """The cores this process may run on (its affinity), else the machine's count."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def default_machine_name(device):
+    """A host-free name such as ``cpu-2core`` or ``gpu-16core``."""
+    kind = "gpu" if device.lower().startswith("gpu") else "cpu"
+    return f"{kind}-{usable_cores()}core"
+
+
+def describe():
+    """CPU model, cores, OS, Python and package versions, skdense's commit."""
+    return {
+        "cpu": cpu_model(),
+        "logical_cores": os.cpu_count(),
+        "usable_cores": usable_cores(),
+        "os": f"{platform.system()} {platform.machine()}",
+        "python": platform.python_version(),
+        "versions": {name: _version(dists) for name, dists in _PACKAGES.items()},
+        "skdense_commit": _git_commit(),
+    }
+
+
+def cpu_model():
+    if platform.system() == "Linux":
+        try:
+            for line in Path("/proc/cpuinfo").read_text().splitlines():
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+    if platform.system() == "Darwin":
+        brand = _command(["sysctl", "-n", "machdep.cpu.brand_string"])
+        if brand:
+            return brand
+    return platform.processor() or "unknown"
+
+
+def _version(distributions):
+    for name in distributions:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def _git_commit():
+    """The checkout's short commit, marked when skdense/ has uncommitted changes."""
+    commit = _command(["git", "-C", str(_REPO), "rev-parse", "--short", "HEAD"])
+    if not commit:
+        return None
+    changed = _command(["git", "-C", str(_REPO), "status", "--porcelain", "--", "skdense"])
+    return f"{commit} + uncommitted changes" if changed else commit
+
+
+def _command(arguments):
+    try:
+        done = subprocess.run(arguments, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""

@@ -1,0 +1,191 @@
+"""Run skdense's speed benchmarks (issue 4) against raw Keras, scikit-learn and scikeras.
+
+    python benchmarks/run.py                      # everything, medians of 3 (about 15 min)
+    python benchmarks/run.py --quick              # tiny sizes, one process: a smoke test
+    python benchmarks/run.py --workloads W1,W3 --repeats 5
+    python benchmarks/run.py --device gpu         # skdense on the GPU
+
+Each measurement runs in a fresh worker process (``harness/worker.py``); this process only
+plans, collects and writes ``benchmarks/results/<machine>.md`` (and the raw ``.json``).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from harness import data, environment, report
+from harness.peers import PEERS
+from harness.workloads import workloads
+
+BENCHMARKS = Path(__file__).resolve().parent
+
+
+def parse_arguments(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
+    parser.add_argument("--workloads", default="W1,W2,W3,W4,W5", help="e.g. W1,W3")
+    parser.add_argument("--peers", default=",".join(PEERS), help="e.g. skdense,keras")
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="runs per figure, medians reported (3; 1 quick)"
+    )
+    parser.add_argument("--device", default="auto", help='skdense\'s device: "cpu", "gpu", ...')
+    parser.add_argument(
+        "--machine", default=None, help="name in the report, e.g. cpu-2core (default: derived)"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="Markdown file to write")
+    parser.add_argument(
+        "--single-process",
+        action="store_true",
+        help="all measurements in one worker process (implied by --quick; cold figures warm)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=900.0, help="seconds allowed per worker process"
+    )
+    args = parser.parse_args(argv)
+    args.workloads = _choose(args.workloads, workloads(), "--workloads")
+    args.peers = _choose(args.peers, PEERS, "--peers")
+    if args.repeats is None:
+        args.repeats = 1 if args.quick else 3
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    args.single_process = args.single_process or args.quick
+    args.machine = args.machine or environment.default_machine_name(args.device)
+    if args.out is None:
+        suffix = "-quick" if args.quick else ""
+        args.out = BENCHMARKS / "results" / f"{args.machine}{suffix}.md"
+    return args
+
+
+def _choose(text, known, option):
+    chosen = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in known]
+    if unknown or not chosen:
+        raise SystemExit(f"{option}: unknown {unknown or text!r}; choose from {', '.join(known)}")
+    return [name for name in known if name in chosen]  # report order
+
+
+def plan_measurements(args):
+    """Every (workload, peer, repeat), one repeat of everything after another."""
+    selected = workloads(args.quick)
+    return [
+        {"workload": key, "peer": peer, "repeat": repeat}
+        for repeat in range(args.repeats)
+        for key in args.workloads
+        for peer in args.peers
+        if peer in selected[key].peers
+    ]
+
+
+def run_worker(measurements, args, cache_dir):
+    """Run ``measurements`` in one fresh worker process; returns its records and runtime."""
+    with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
+        plan_path, result_path = Path(scratch, "plan.json"), Path(scratch, "result.json")
+        plan = {
+            "quick": args.quick,
+            "device": args.device,
+            "cache_dir": str(cache_dir),
+            "measurements": measurements,
+        }
+        plan_path.write_text(json.dumps(plan))
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}
+        if args.device == "cpu":  # every peer on the CPU, not only skdense
+            env["CUDA_VISIBLE_DEVICES"] = ""
+        command = [sys.executable, "-m", "harness.worker", str(plan_path), str(result_path)]
+        try:
+            done = subprocess.run(
+                command,
+                cwd=BENCHMARKS,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=args.timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return _failed(measurements, f"worker timed out after {args.timeout:.0f} s"), {}
+        if done.returncode != 0 or not result_path.exists():
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            return _failed(measurements, f"worker exited with {done.returncode}: {last}"), {}
+        result = json.loads(result_path.read_text())
+        return result["results"], result["runtime"]
+
+
+def _failed(measurements, reason):
+    return [{**item, "status": "error", "reason": reason} for item in measurements]
+
+
+def run_all(args, cache_dir):
+    """Run the plan, a worker per measurement (or one for all); skip a peer once it is."""
+    measurements = plan_measurements(args)
+    if args.single_process:
+        _progress(f"running {len(measurements)} measurements in one process")
+        return run_worker(measurements, args, cache_dir)
+    records, runtime, skipped, start = [], {}, {}, time.perf_counter()
+    for index, item in enumerate(measurements, start=1):
+        if item["peer"] in skipped:
+            records.append({**item, "status": "skipped", "reason": skipped[item["peer"]]})
+            continue
+        [record], worker_runtime = run_worker([item], args, cache_dir)
+        runtime = runtime or worker_runtime
+        if record["status"] == "skipped":
+            skipped[item["peer"]] = record["reason"]
+        records.append(record)
+        elapsed = time.perf_counter() - start
+        _progress(f"[{index}/{len(measurements)}, {elapsed:.0f} s] {_describe(record)}")
+    return records, runtime
+
+
+def _describe(record):
+    what = f"{record['workload']} {record['peer']} (repeat {record['repeat'] + 1})"
+    if record["status"] != "ok":
+        return f"{what}: {record['status']}: {record.get('reason', '')}"
+    text = f"{what}: {record['seconds']:.3f} s, score {record['score']:.3f}"
+    if record.get("warm_seconds") is not None:
+        text += f"; warm {record['warm_seconds']:.3f} s"
+    return text
+
+
+def _progress(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv=None):
+    args = parse_arguments(argv)
+    started, start = datetime.datetime.now(datetime.timezone.utc), time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="skdense-bench-") as cache_dir:
+        if "W2" in args.workloads:
+            data.wide(args.quick, cache_dir)  # generated once, loaded by every worker
+        records, runtime = run_all(args, cache_dir)
+    minutes, seconds = divmod(round(time.perf_counter() - start), 60)
+    run = {
+        "machine": args.machine,
+        "device": args.device,
+        "quick": args.quick,
+        "repeats": args.repeats,
+        "fresh_processes": not args.single_process,
+        "gpus": runtime.get("gpus"),
+        "date": started.strftime("%Y-%m-%d %H:%M"),
+        "duration": f"{minutes} min {seconds} s",
+    }
+    selected = {
+        key: value for key, value in workloads(args.quick).items() if key in args.workloads
+    }
+    peers = {key: value for key, value in PEERS.items() if key in args.peers}
+    environment_description = environment.describe()
+    text = report.render(report.summarise(records), selected, peers, environment_description, run)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    raw = {"run": run, "environment": environment_description, "records": records}
+    args.out.with_suffix(".json").write_text(json.dumps(raw, indent=1))
+    _progress(f"wrote {args.out.name} and {args.out.with_suffix('.json').name}")
+    return 0 if all(record["status"] != "error" for record in records) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
