@@ -115,8 +115,11 @@ def initial_weights(model, spec, seed_sequence):
         shape = tuple(variable.shape)
         if role == "kernel":
             initializer = keras.initializers.get(spec.kernel_initializer)
-            config = {**initializer.get_config(), "seed": int(next(seeds) % 2**31)}
-            value = type(initializer).from_config(config)(shape, dtype="float32")
+            config = initializer.get_config()
+            seed = int(next(seeds) % 2**31)
+            if "seed" in config:  # random initializers; constant ones take no seed
+                initializer = type(initializer).from_config({**config, "seed": seed})
+            value = initializer(shape, dtype="float32")
             weights.append(keras.ops.convert_to_numpy(value))
         elif role in ("gamma", "moving_variance"):
             weights.append(np.ones(shape, dtype=np.float32))

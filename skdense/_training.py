@@ -243,7 +243,7 @@ class CompiledNetwork:
 
     @property
     def learning_rate(self):
-        return float(keras.ops.convert_to_numpy(self.optimizer.learning_rate))
+        return float(tf.convert_to_tensor(self.optimizer.learning_rate).numpy())
 
     @learning_rate.setter
     def learning_rate(self, value):

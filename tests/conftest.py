@@ -46,3 +46,10 @@ def multiclass_data():
 def regression_data():
     X, y = make_regression(n_samples=300, n_features=8, noise=5.0, random_state=0)
     return X, (y - y.mean()) / y.std()
+
+
+@pytest.fixture
+def rng():
+    import numpy as np
+
+    return np.random.default_rng(0)

@@ -1,0 +1,107 @@
+"""Classifier targets: label types, binary / multiclass / multilabel, probabilities, layouts."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from skdense import MLPClassifier, SoftmaxClassifier
+
+
+def _fast(Estimator, **params):
+    defaults = {"max_iter": 60, "random_state": 0, "learning_rate_init": 0.01}
+    if Estimator is MLPClassifier:
+        defaults["hidden_layer_sizes"] = (16,)
+    return Estimator(**{**defaults, **params})
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array(["cat", "dog", "emu"]),
+        np.array([10, 20, 30]),
+        np.array([-1.0, 0.0, 2.0]),
+        np.array([True, False, True])[:2],
+    ],
+    ids=["strings", "ints", "floats", "bools"],
+)
+def test_any_label_type_round_trips(multiclass_data, labels):
+    X, y = multiclass_data
+    y_labels = labels[y % len(labels)]
+    clf = _fast(MLPClassifier).fit(X, y_labels)
+    assert set(clf.classes_) == set(labels)
+    assert clf.predict(X).dtype == y_labels.dtype
+    assert clf.score(X, y_labels) > 0.9
+
+
+def test_pandas_series_and_categorical_labels(multiclass_data):
+    X, y = multiclass_data
+    names = np.array(["low", "mid", "high"])[y]
+    series = pd.Series(names, name="level")
+    categorical = pd.Series(pd.Categorical(names, categories=["low", "mid", "high"]))
+    for target in (series, categorical):
+        clf = _fast(SoftmaxClassifier).fit(X, target)
+        assert sorted(clf.classes_) == ["high", "low", "mid"]
+        assert set(clf.predict(X)) <= {"low", "mid", "high"}
+        assert clf.score(X, target) > 0.9
+
+
+def test_binary_uses_one_logistic_unit(binary_data):
+    X, y = binary_data
+    clf = _fast(MLPClassifier).fit(X, y)
+    assert clf.n_outputs_ == 1
+    assert clf.out_activation_ == "logistic"
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+
+
+def test_multiclass_uses_softmax(multiclass_data):
+    X, y = multiclass_data
+    clf = _fast(MLPClassifier).fit(X, y)
+    assert clf.n_outputs_ == 3
+    assert clf.out_activation_ == "softmax"
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba), atol=1e-6)
+    assert clf.score(X, y) > 0.9
+
+
+def test_multilabel_indicator_targets(multiclass_data):
+    X, y = multiclass_data
+    Y = np.column_stack([y == 0, y == 1, X[:, 0] > 0]).astype(int)
+    clf = _fast(MLPClassifier, max_iter=150).fit(X, Y)
+    assert clf.out_activation_ == "logistic"
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    predicted = clf.predict(X)
+    assert predicted.shape == Y.shape
+    assert set(np.unique(predicted)) <= {0, 1}
+    assert (predicted == Y).mean() > 0.9
+    proba = clf.predict_proba(X)
+    assert proba.shape == Y.shape and np.all((proba >= 0) & (proba <= 1))
+
+
+def test_softmax_classifier_has_logistic_regression_layout(binary_data, multiclass_data):
+    for (X, y), n_rows in ((binary_data, 1), (multiclass_data, 3)):
+        X = StandardScaler().fit_transform(X)
+        ours = _fast(SoftmaxClassifier, max_iter=100).fit(X, y)
+        reference = LogisticRegression().fit(X, y)
+        assert ours.coef_.shape == reference.coef_.shape == (n_rows, X.shape[1])
+        assert ours.intercept_.shape == reference.intercept_.shape == (n_rows,)
+        decision = ours.decision_function(X)
+        assert decision.shape == reference.decision_function(X).shape
+        # the decision function is the linear model the coefficients describe
+        np.testing.assert_allclose(
+            decision, np.squeeze(X @ ours.coef_.T + ours.intercept_), rtol=1e-4, atol=1e-4
+        )
+        assert ours.score(X, y) >= reference.score(X, y) - 0.03
+
+
+def test_softmax_classifier_has_no_hidden_layers(multiclass_data):
+    X, y = multiclass_data
+    clf = _fast(SoftmaxClassifier).fit(X, y)
+    assert clf.n_layers_ == 2
+    assert len(clf.coefs_) == 1
+    assert "hidden_layer_sizes" not in clf.get_params()

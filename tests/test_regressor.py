@@ -1,0 +1,72 @@
+"""Regression: single and multi-output targets and each loss."""
+
+import numpy as np
+import pytest
+
+from skdense import DenseRegressor
+
+
+def _fast(**params):
+    defaults = {
+        "hidden_layer_sizes": (16,),
+        "max_iter": 100,
+        "random_state": 0,
+        "learning_rate_init": 0.01,
+    }
+    return DenseRegressor(**{**defaults, **params})
+
+
+def test_single_output_predicts_1d(regression_data):
+    X, y = regression_data
+    reg = _fast().fit(X, y)
+    assert reg.predict(X).shape == (len(X),)
+    assert reg.n_outputs_ == 1 and reg.out_activation_ == "identity"
+    assert reg.score(X, y) > 0.9
+
+
+def test_multi_output(regression_data):
+    X, y = regression_data
+    Y = np.column_stack([y, -2 * y + 1])
+    reg = _fast().fit(X, Y)
+    assert reg.predict(X).shape == (len(X), 2)
+    assert reg.n_outputs_ == 2
+    assert reg.score(X, Y) > 0.9
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "absolute_error", "huber"])
+def test_each_loss_fits(regression_data, loss):
+    X, y = regression_data
+    reg = _fast(loss=loss).fit(X, y)
+    assert reg.score(X, y) > 0.85
+    assert reg.loss_curve_[-1] < reg.loss_curve_[0]
+
+
+def test_absolute_error_is_robust_to_outliers(regression_data):
+    X, y = regression_data
+    y_dirty = y.copy()
+    y_dirty[:15] += 50.0  # 5% wild outliers
+    clean = slice(15, None)
+    squared = _fast(loss="squared_error").fit(X, y_dirty)
+    absolute = _fast(loss="absolute_error").fit(X, y_dirty)
+    error = {
+        name: np.median(np.abs(est.predict(X[clean]) - y[clean]))
+        for name, est in (("squared", squared), ("absolute", absolute))
+    }
+    assert error["absolute"] < error["squared"]
+
+
+def test_poisson_predicts_positive_rates(rng):
+    X = rng.normal(size=(400, 4))
+    rate = np.exp(0.5 * X[:, 0] - 0.3 * X[:, 1])
+    y = rng.poisson(rate)
+    reg = _fast(loss="poisson", max_iter=150).fit(X, y)
+    assert reg.out_activation_ == "exp"
+    predicted = reg.predict(X)
+    assert np.all(predicted > 0)
+    assert np.corrcoef(predicted, rate)[0, 1] > 0.8
+
+
+def test_poisson_rejects_negative_targets(regression_data):
+    X, y = regression_data
+    with pytest.raises(ValueError, match="non-negative"):
+        _fast(loss="poisson").fit(X, y)

@@ -1,0 +1,287 @@
+"""The training loop as users meet it: stopping, schedules, continuing, weights, callbacks."""
+
+import itertools
+import warnings
+
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+
+from skdense import DenseRegressor, MLPClassifier, SoftmaxClassifier
+
+
+def _clf(**params):
+    defaults = {"hidden_layer_sizes": (16,), "random_state": 0, "learning_rate_init": 0.01}
+    return MLPClassifier(**{**defaults, **params})
+
+
+# --- stopping ---------------------------------------------------------------------------------
+
+
+def test_max_iter_reached_warns_convergence(multiclass_data):
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(3\) reached"):
+        clf = _clf(max_iter=3).fit(*multiclass_data)
+    assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3
+    assert clf.t_ == 3 * len(multiclass_data[0])
+
+
+def test_training_loss_plateau_stops_without_warning(multiclass_data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = _clf(max_iter=500, tol=1e-2, n_iter_no_change=3).fit(*multiclass_data)
+    assert clf.n_iter_ < 500
+    assert clf.best_loss_ == min(clf.loss_curve_)
+    assert clf.validation_scores_ is None and clf.best_validation_score_ is None
+    # scikit-learn's rule: stop after n_iter_no_change + 1 epochs without a tol improvement
+    best_epoch = int(np.argmin(np.array(clf.loss_curve_) + 1e-2 * np.arange(clf.n_iter_)))
+    assert clf.n_iter_ - 1 - best_epoch >= 3
+
+
+def test_early_stopping_uses_a_stratified_validation_split_and_restores_best(multiclass_data):
+    X, y = multiclass_data
+    clf = _clf(early_stopping=True, validation_fraction=0.2, max_iter=300, n_iter_no_change=5)
+    clf.fit(X, y)
+    scores = clf.validation_scores_
+    assert len(scores) == clf.n_iter_ < 300
+    assert clf.best_validation_score_ == max(scores)
+    assert clf.best_loss_ is None
+    assert clf.history_["val_accuracy"] == scores
+    assert len(clf.history_["val_loss"]) == clf.n_iter_
+    # the weights kept are the best epoch's: rescoring the same validation rows reproduces it
+    from sklearn.model_selection import train_test_split
+
+    seed = clf._seed_sequence(type(clf._training_state)()).spawn(3)[0]
+    _, X_val, _, y_val = train_test_split(
+        X, y, test_size=0.2, stratify=y, random_state=int(seed.generate_state(1)[0] % 2**31)
+    )
+    assert np.bincount(y_val).tolist() == [20, 20, 20]  # stratified
+    assert clf.score(X_val, y_val) == pytest.approx(clf.best_validation_score_)
+
+
+def test_validation_split_is_shuffled_not_the_last_rows():
+    """Keras's validation_split takes the last rows: on sorted data a class goes missing."""
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(-2, 1, (100, 2)), rng.normal(2, 1, (100, 2))])
+    y = np.repeat([0, 1], 100)  # sorted by class
+    clf = _clf(early_stopping=True, validation_fraction=0.2, max_iter=20, n_iter_no_change=100)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert max(clf.validation_scores_) > 0.9  # a last-rows split would hold class 1 only
+
+
+def test_infinite_patience_tracks_validation_every_epoch(multiclass_data):
+    with pytest.warns(ConvergenceWarning):
+        clf = _clf(early_stopping=True, n_iter_no_change=np.inf, max_iter=15)
+        clf.fit(*multiclass_data)
+    assert len(clf.history_["val_loss"]) == 15
+
+
+def test_adaptive_schedule_divides_learning_rate_by_five(multiclass_data):
+    clf = _clf(solver="sgd", learning_rate="adaptive", tol=0.5, n_iter_no_change=2, max_iter=30)
+    clf.fit(*multiclass_data)
+    rates = clf.history_["learning_rate"]
+    assert rates[0] == pytest.approx(0.01)
+    drops = [b / a for a, b in itertools.pairwise(rates) if b != a]
+    assert drops and all(d == pytest.approx(0.2) for d in drops)
+
+
+def test_invscaling_schedule(multiclass_data):
+    X, y = multiclass_data
+    with pytest.warns(ConvergenceWarning):
+        clf = _clf(solver="sgd", learning_rate="invscaling", power_t=0.5, max_iter=4).fit(X, y)
+    rates = clf.history_["learning_rate"]
+    assert rates[1] == pytest.approx(0.01 / (len(X) + 1) ** 0.5, rel=1e-5)
+    assert rates[3] == pytest.approx(0.01 / (3 * len(X) + 1) ** 0.5, rel=1e-5)
+
+
+# --- continuing ---------------------------------------------------------------------------------
+
+
+def test_warm_start_continues_the_same_network(multiclass_data):
+    X, y = multiclass_data
+    clf = _clf(max_iter=5, warm_start=True, tol=0.0, n_iter_no_change=1000)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    first_curve = list(clf.loss_curve_)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert clf.loss_curve_[:5] == first_curve and len(clf.loss_curve_) == 10
+    assert clf.t_ == 10 * len(X)
+    assert clf.loss_curve_[5] < first_curve[0]  # started from the trained weights
+    cold = _clf(max_iter=5).set_params(warm_start=False)
+    with pytest.warns(ConvergenceWarning):
+        cold.fit(X, y)
+    assert cold.loss_curve_ == first_curve  # without warm start: anew, same seed, same path
+
+
+def test_warm_start_rejects_a_changed_architecture(multiclass_data):
+    clf = _clf(max_iter=2, warm_start=True).fit(*multiclass_data)
+    clf.set_params(hidden_layer_sizes=(4,))
+    with pytest.raises(ValueError, match="architecture changed"):
+        clf.fit(*multiclass_data)
+
+
+def test_partial_fit_needs_classes_first_and_then_continues(multiclass_data):
+    X, y = multiclass_data
+    clf = _clf()
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X[:100], y[:100], classes=[0, 1, 2])
+    assert clf.n_iter_ == 1 and clf.t_ == 100
+    for _ in range(20):
+        clf.partial_fit(X, y)
+    assert clf.t_ == 100 + 20 * len(X)
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+    assert clf.score(X, y) > 0.9
+
+
+def test_partial_fit_learns_a_class_absent_from_the_first_chunk(multiclass_data):
+    X, y = multiclass_data
+    clf = _clf()
+    first = y != 2
+    clf.partial_fit(X[first], y[first], classes=np.array([0, 1, 2]))
+    assert clf.predict_proba(X).shape == (len(X), 3)
+    for _ in range(15):
+        clf.partial_fit(X, y)
+    assert (clf.predict(X[y == 2]) == 2).mean() > 0.8
+
+
+def test_partial_fit_regressor(regression_data):
+    X, y = regression_data
+    reg = DenseRegressor((16,), random_state=0, learning_rate_init=0.01)
+    for _ in range(30):
+        reg.partial_fit(X, y)
+    assert reg.score(X, y) > 0.8
+
+
+# --- weights ---------------------------------------------------------------------------------
+
+
+def test_class_weight_shifts_decisions_towards_the_weighted_class(binary_data):
+    X, y = binary_data
+    plain = _clf(max_iter=30).fit(X, y)
+    weighted = _clf(max_iter=30, class_weight={0: 1.0, 1: 20.0}).fit(X, y)
+    assert (weighted.predict(X) == 1).sum() > (plain.predict(X) == 1).sum()
+
+
+def test_balanced_class_weight_helps_the_minority(rng):
+    X = rng.normal(size=(600, 2))
+    y = (X[:, 0] > 1.3).astype(int)  # ~10% positives
+    X[:, 0] += rng.normal(scale=0.8, size=600)  # and overlapping
+    plain = SoftmaxClassifier(max_iter=50, random_state=0).fit(X, y)
+    balanced = SoftmaxClassifier(max_iter=50, random_state=0, class_weight="balanced").fit(X, y)
+    recall = {name: est.predict(X)[y == 1].mean() for name, est in [("p", plain), ("b", balanced)]}
+    assert recall["b"] > recall["p"]
+
+
+def test_sample_weight_zero_ignores_samples(binary_data):
+    X, y = binary_data
+    flipped = 1 - y
+    X_all, y_all = np.vstack([X, X]), np.concatenate([y, flipped])
+    weights = np.concatenate([np.ones(len(y)), np.zeros(len(y))])
+    clf = _clf(max_iter=40).fit(X_all, y_all, sample_weight=weights)
+    assert clf.score(X, y) > 0.9  # the flipped half, weighted 0, did not count
+
+
+def test_sample_weight_of_ones_equals_no_weights(binary_data):
+    X, y = binary_data
+    plain = _clf(max_iter=5).fit(X, y)
+    ones = _clf(max_iter=5).fit(X, y, sample_weight=np.ones(len(y)))
+    np.testing.assert_array_equal(plain.predict_proba(X), ones.predict_proba(X))
+
+
+# --- callbacks -------------------------------------------------------------------------------
+
+
+def test_keras_early_stopping_callback_stops_and_restores(multiclass_data):
+    stopper = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=2, restore_best_weights=True
+    )
+    clf = _clf(
+        callbacks=[stopper], early_stopping=True, n_iter_no_change=np.inf, max_iter=300
+    ).fit(*multiclass_data)
+    assert clf.n_iter_ < 300
+    assert stopper.stopped_epoch == clf.n_iter_ - 1
+
+
+def test_model_checkpoint_writes_a_loadable_model(multiclass_data, tmp_path):
+    X, y = multiclass_data
+    path = tmp_path / "best.keras"
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        path, monitor="val_accuracy", mode="max", save_best_only=True
+    )
+    clf = _clf(callbacks=[checkpoint], early_stopping=True, n_iter_no_change=3, max_iter=50)
+    clf.fit(X, y)
+    restored = keras.models.load_model(path)
+    # the checkpoint holds the best-scoring epoch, which early stopping also restored
+    np.testing.assert_allclose(restored.predict(X, verbose=0), clf.predict_proba(X), atol=1e-5)
+
+
+def test_learning_rate_scheduler_callback(multiclass_data):
+    def schedule(epoch, rate):
+        return 0.1 if epoch < 2 else 0.001
+
+    scheduler = keras.callbacks.LearningRateScheduler(schedule)
+    with pytest.warns(ConvergenceWarning):
+        clf = _clf(callbacks=[scheduler], max_iter=4).fit(*multiclass_data)
+    assert clf.history_["learning_rate"] == pytest.approx([0.1, 0.1, 0.001, 0.001])
+
+
+def test_tensorboard_callback_writes_logs(multiclass_data, tmp_path):
+    board = keras.callbacks.TensorBoard(log_dir=tmp_path)
+    with pytest.warns(ConvergenceWarning):
+        _clf(callbacks=[board], max_iter=2).fit(*multiclass_data)
+    assert any(path.name.startswith("events.out") for path in tmp_path.rglob("*"))
+
+
+def test_callbacks_survive_clone(multiclass_data):
+    stopper = keras.callbacks.EarlyStopping(monitor="loss", patience=1, min_delta=10.0)
+    clf = _clf(callbacks=[stopper], max_iter=50)
+    copy = clone(clf)
+    assert copy.callbacks[0] is not stopper
+    assert isinstance(copy.callbacks[0], keras.callbacks.EarlyStopping)
+    copy.fit(*multiclass_data)
+    assert copy.n_iter_ == 2  # min_delta=10 is never met: stops after patience
+
+
+# --- determinism and silence ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"dropout": 0.3}, {"batch_normalization": True}, {"early_stopping": True}],
+    ids=["plain", "dropout", "batchnorm", "early_stopping"],
+)
+def test_random_state_makes_fits_identical(multiclass_data, params):
+    X, y = multiclass_data
+    first = _clf(max_iter=8, **params).fit(X, y)
+    second = _clf(max_iter=8, **params).fit(X, y)
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    assert first.loss_curve_ == second.loss_curve_
+    other = _clf(max_iter=8, **{**params, "random_state": 1}).fit(X, y)
+    assert other.loss_curve_ != first.loss_curve_
+
+
+def test_quiet_by_default(multiclass_data, capfd):
+    X, y = multiclass_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = _clf(max_iter=3).fit(X, y)
+        clf.predict(X)
+        clf.predict_proba(X)
+        clf.partial_fit(X, y)
+    captured = capfd.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_verbose_shows_a_progress_bar_and_predict_stays_quiet(multiclass_data, capfd):
+    X, y = multiclass_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = _clf(max_iter=3, verbose=1).fit(X, y)
+    fit_output = capfd.readouterr().out
+    assert "3/3" in fit_output and "loss" in fit_output
+    clf.predict(X)
+    assert capfd.readouterr().out == ""
