@@ -8,6 +8,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from skdense._classifier import MLPClassifier, SoftmaxClassifier
+from skdense._plotting import HistoryDisplay
 from skdense._regressor import DenseRegressor, MLPRegressor
 from skdense._training import NonFiniteLossError, clear_network_pool
 
@@ -15,6 +16,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DenseRegressor",
+    "HistoryDisplay",
     "MLPClassifier",
     "MLPRegressor",
     "NonFiniteLossError",
