@@ -120,8 +120,10 @@ callbacks : list of keras.callbacks.Callback or None, default=None
     and, with ``early_stopping``, ``val_loss`` and the validation score.""",
     "device": """
 device : {"auto", "cpu", "gpu", "gpu:N"}, default="auto"
-    Where to train and predict: "auto" uses the first visible GPU and falls back to the
-    CPU.""",
+    Where to train and predict: "auto" uses a visible GPU and falls back to the CPU; with
+    several GPUs, concurrent fits in one process (threads of a Dask worker) each take the
+    least busy one. CPU threads follow the process's share of the machine: see
+    ``SKDENSE_NUM_THREADS`` in the scaling guide.""",
 }
 
 ATTRIBUTES = {

@@ -1,0 +1,177 @@
+"""How a process shares its machine: TensorFlow threads sized to its CPU share, GPUs spread
+over concurrent fits. The choosing logic runs on fake inputs; one subprocess checks the real
+TensorFlow runtime end to end."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+
+from skdense import _runtime
+
+FOUR_GPUS = ["gpu0", "gpu1", "gpu2", "gpu3"]
+
+
+# --- CPU share ---------------------------------------------------------------------------------
+
+
+def test_explicit_thread_count_wins_over_every_other_source():
+    environ = {"SKDENSE_NUM_THREADS": "3", "OMP_NUM_THREADS": "1"}
+    assert _runtime.cpu_share(environ, worker_threads=2, n_cpus=8) == 3
+
+
+def test_dask_worker_threads_win_over_omp_limit():
+    # The Dask nanny sets OMP_NUM_THREADS=1 in every worker whatever its nthreads.
+    assert _runtime.cpu_share({"OMP_NUM_THREADS": "1"}, worker_threads=4, n_cpus=8) == 4
+
+
+def test_omp_limit_set_by_loky_workers_is_followed():
+    assert _runtime.cpu_share({"OMP_NUM_THREADS": "2"}, n_cpus=8) == 2
+
+
+def test_whole_machine_without_any_limit():
+    assert _runtime.cpu_share({}, n_cpus=8) == 8
+
+
+def test_malformed_omp_limit_is_ignored():
+    assert _runtime.cpu_share({"OMP_NUM_THREADS": "lots"}, n_cpus=8) == 8
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two"])
+def test_invalid_explicit_thread_count_names_the_variable(value):
+    with pytest.raises(ValueError, match=f"SKDENSE_NUM_THREADS must be .*{value}"):
+        _runtime.cpu_share({"SKDENSE_NUM_THREADS": value}, n_cpus=8)
+
+
+class _FakeThreading:
+    """Stands in for ``tf.config.threading``: records what would be set."""
+
+    def __init__(self, intra=0, inter=0, started=False):
+        self.intra, self.inter, self.started, self.calls = intra, inter, started, []
+
+    def get_intra_op_parallelism_threads(self):
+        return self.intra
+
+    def get_inter_op_parallelism_threads(self):
+        return self.inter
+
+    def set_intra_op_parallelism_threads(self, n):
+        self._set("intra", n)
+
+    def set_inter_op_parallelism_threads(self, n):
+        self._set("inter", n)
+
+    def _set(self, pool, n):
+        if self.started:
+            raise RuntimeError("cannot be modified after initialization")
+        self.calls.append((pool, n))
+        setattr(self, pool, n)
+
+
+@pytest.fixture
+def fake_threading(monkeypatch):
+    def install(**state):
+        fake = _FakeThreading(**state)
+        monkeypatch.setattr(_runtime.tf.config, "threading", fake)
+        monkeypatch.setattr(_runtime, "_threads_configured", False)
+        monkeypatch.setenv("SKDENSE_NUM_THREADS", "3")
+        return fake
+
+    return install
+
+
+def test_threads_sized_to_the_share_once(fake_threading):
+    fake = fake_threading()
+    assert _runtime.configure_threads() == (3, 3)
+    fake.intra = fake.inter = 0  # even if they read as unset again, nothing is set twice
+    _runtime.configure_threads()
+    assert fake.calls == [("intra", 3), ("inter", 3)]
+
+
+def test_thread_counts_chosen_by_the_user_are_kept(fake_threading):
+    fake = fake_threading(intra=2)
+    assert _runtime.configure_threads() == (2, 0)
+    assert fake.calls == []
+
+
+def test_tensorflow_already_started_is_left_alone(fake_threading):
+    fake = fake_threading(started=True)
+    assert _runtime.configure_threads() == (0, 0)
+    assert fake.calls == []
+
+
+def test_first_fit_sizes_tensorflow_threads_in_a_fresh_process():
+    script = textwrap.dedent(
+        """
+        import numpy as np, tensorflow as tf
+        from skdense import SoftmaxClassifier
+        X = np.random.default_rng(0).normal(size=(20, 3))
+        SoftmaxClassifier(max_iter=2).fit(X, X[:, 0] > 0)
+        threading = tf.config.threading
+        print(threading.get_intra_op_parallelism_threads(),
+              threading.get_inter_op_parallelism_threads())
+        """
+    )
+    env = {"SKDENSE_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}, **env},
+    )
+    assert result.stdout.split() == ["1", "1"]
+
+
+# --- GPUs --------------------------------------------------------------------------------------
+
+
+def test_auto_without_gpus_is_the_cpu():
+    assert _runtime.resolve_device("auto", gpus=[], busy={"/CPU:0": 3}, slot=1) == "/CPU:0"
+
+
+def test_auto_takes_the_first_idle_gpu_from_the_process_slot():
+    assert _runtime.resolve_device("auto", gpus=FOUR_GPUS) == "/GPU:0"
+    assert _runtime.resolve_device("auto", gpus=FOUR_GPUS, slot=2) == "/GPU:2"
+    assert _runtime.resolve_device("auto", gpus=FOUR_GPUS, slot=5) == "/GPU:1"
+
+
+def test_auto_takes_the_least_busy_gpu():
+    busy = {"/GPU:0": 1, "/GPU:1": 1, "/GPU:2": 0, "/GPU:3": 1}
+    assert _runtime.resolve_device("auto", gpus=FOUR_GPUS, busy=busy) == "/GPU:2"
+    everyone_once = dict.fromkeys(["/GPU:0", "/GPU:1", "/GPU:2", "/GPU:3"], 1)
+    assert _runtime.resolve_device("auto", gpus=FOUR_GPUS, busy=everyone_once, slot=3) == "/GPU:3"
+
+
+def test_an_explicit_gpu_ignores_how_busy_it_is():
+    busy = {"/GPU:1": 5}
+    assert _runtime.resolve_device("gpu:1", gpus=FOUR_GPUS, busy=busy) == "/GPU:1"
+    with pytest.raises(ValueError, match="asks for GPU 4, but TensorFlow sees 4"):
+        _runtime.resolve_device("gpu:4", gpus=FOUR_GPUS)
+
+
+def test_concurrent_fits_in_one_process_each_get_their_own_gpu(monkeypatch):
+    monkeypatch.setattr(_runtime, "visible_gpus", lambda: FOUR_GPUS[:2])
+    monkeypatch.setattr(_runtime, "configure_threads", lambda: None)
+    held, release, chosen = threading.Barrier(3), threading.Event(), []
+
+    def fit():
+        with _runtime.device_scope("auto") as device:
+            chosen.append(device)
+            held.wait()  # both fits hold their device at the same time
+            release.wait()
+
+    workers = [threading.Thread(target=fit) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    held.wait()
+    release.set()
+    for worker in workers:
+        worker.join()
+    assert sorted(chosen) == ["/GPU:0", "/GPU:1"]
+    # Released on exit: the next fit starts on the first GPU again.
+    with _runtime.device_scope("auto") as device:
+        assert device == "/GPU:0"
