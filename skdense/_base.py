@@ -7,7 +7,9 @@ from the training module's pool for the duration of a call. So pickling, ``clone
 ``joblib`` need nothing special, and a grid search reuses one traced network per architecture.
 """
 
+import contextlib
 import copy
+import functools
 import warnings
 import weakref
 from abc import ABCMeta, abstractmethod
@@ -49,6 +51,42 @@ from skdense._training import (
 
 _FLOAT_DTYPES = (np.float32, np.float64)
 _standalone_models = weakref.WeakKeyDictionary()  # estimator -> (weights it was built from, model)
+
+
+@contextlib.contextmanager
+def _numeric_input():
+    """Turn numpy's bare "could not convert string to float" into advice on what to do."""
+    try:
+        yield
+    except (TypeError, ValueError) as error:
+        message = str(error)
+        if "could not convert" not in message and "float() argument" not in message:
+            raise
+        raise ValueError(
+            f"skdense estimators need numeric input, but converting it to float failed: "
+            f"{message}. Encode text and categorical features first (OneHotEncoder or "
+            "OrdinalEncoder, in a ColumnTransformer for mixed columns)."
+        ) from error
+
+
+def _unchanged_on_failure(fit):
+    """Leave the estimator exactly as it was when ``fit`` raises (interruptions included).
+
+    Validation sets ``n_features_in_`` before training starts; without this, a fit that fails
+    later would leave an unfitted estimator looking fitted, or a fitted one inconsistent.
+    """
+
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        before = dict(self.__dict__)
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    return wrapper
 
 
 class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
@@ -110,6 +148,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
 
     # --- fitting ---------------------------------------------------------------------------
 
+    @_unchanged_on_failure
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         continuing = (incremental or self.warm_start) and hasattr(self, "_network_weights")
         self._check_solver()
@@ -142,8 +181,10 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         optimizer = self._optimizer_spec()
         if state.learning_rate is None:
             state.learning_rate = optimizer.initial_learning_rate(self.learning_rate_init)
-        device = _runtime.resolve_device(self.device)
-        with borrow_network(spec, targets.loss, optimizer, device) as network:
+        with (
+            _runtime.device_scope(self.device) as device,
+            borrow_network(spec, targets.loss, optimizer, device) as network,
+        ):
             if continuing:
                 network.load(self._network_weights, self._optimizer_state, weight_seed)
             else:
@@ -164,16 +205,17 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             )
 
     def _validate_training_data(self, X, y, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            accept_sparse="csr",
-            dtype=_FLOAT_DTYPES,
-            multi_output=True,
-            y_numeric=is_regressor(self),
-        )
+        with _numeric_input():
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=reset,
+                accept_sparse="csr",
+                dtype=_FLOAT_DTYPES,
+                multi_output=True,
+                y_numeric=is_regressor(self),
+            )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         return X, y
@@ -349,15 +391,17 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
 
     def _logits(self, X):
         check_is_fitted(self, "_network_weights")
-        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
-        return predict_logits(
-            self._network_spec,
-            self._targets.loss,
-            self._optimizer_spec(),
-            _runtime.resolve_device(self.device),
-            self._network_weights,
-            X,
-        )
+        with _numeric_input():
+            X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
+        with _runtime.device_scope(self.device) as device:
+            return predict_logits(
+                self._network_spec,
+                self._targets.loss,
+                self._optimizer_spec(),
+                device,
+                self._network_weights,
+                X,
+            )
 
     @property
     def model_(self):
@@ -368,6 +412,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self, "_network_weights")
         built_from, model = _standalone_models.get(self, (None, None))
         if built_from is not self._network_weights:
+            _runtime.configure_threads()  # this may be the process's first TensorFlow op
             model = build_network(self._network_spec)[0]
             model.set_weights(self._network_weights)
             _standalone_models[self] = (self._network_weights, model)

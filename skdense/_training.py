@@ -177,13 +177,14 @@ class CompiledNetwork:
                 tf.TensorSpec([], tf.int32),
             ],
             jit_compile=jit_compile,
-            reduce_retracing=True,
+            autograph=False,
         )
         self._predict_rows = int(
             np.clip(_SPARSE_BLOCK_CELLS // max(1, spec.n_features), 1, _PREDICT_BLOCK_ROWS)
         )
         self._predict_block = tf.function(
             lambda x: self.logits_model(x, training=False),
+            autograph=False,
             input_signature=[tf.TensorSpec([self._predict_rows, spec.n_features], tf.float32)],
         )
 
@@ -206,13 +207,19 @@ class CompiledNetwork:
         return loss
 
     def _train_block_graph(self, x, y, w, order, batch_size):
+        # An explicit while loop traced without AutoGraph, as Keras traces its own steps:
+        # nothing here needs Python control flow converted, Keras's internals least of all.
         n_rows = tf.shape(order)[0]
         n_batches = (n_rows + batch_size - 1) // batch_size
-        total = tf.constant(0.0)
-        for i in tf.range(n_batches):
+
+        def step(i, total):
             index = order[i * batch_size : tf.minimum((i + 1) * batch_size, n_rows)]
             loss = self._train_step(tf.gather(x, index), tf.gather(y, index), tf.gather(w, index))
-            total += loss * tf.cast(tf.shape(index)[0], tf.float32)
+            return i + 1, total + loss * tf.cast(tf.shape(index)[0], tf.float32)
+
+        _, total = tf.while_loop(
+            lambda i, _: i < n_batches, step, (tf.constant(0), tf.constant(0.0))
+        )
         return total
 
     # state ------------------------------------------------------------------------------
@@ -469,6 +476,13 @@ def train(network, data, config, state, rng, validation=None):
         progress.update(config.max_epochs, finalize=True)
     if best_weights is not None:
         network.model.set_weights(best_weights)
+    # An epoch's loss is measured before its updates: the last update can diverge unseen.
+    if not all(bool(tf.reduce_all(tf.math.is_finite(v.value))) for v in network.model.weights):
+        raise NonFiniteLossError(
+            f"The weights became NaN or infinite in the last update (epoch {state.n_iter}): "
+            "training diverged. Lower learning_rate_init, scale the features "
+            "(StandardScaler), or add regularization (alpha)."
+        )
     return state
 
 

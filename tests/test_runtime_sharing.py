@@ -85,10 +85,10 @@ def fake_threading(monkeypatch):
 
 def test_threads_sized_to_the_share_once(fake_threading):
     fake = fake_threading()
-    assert _runtime.configure_threads() == (3, 3)
+    assert _runtime.configure_threads() == (3, 1)
     fake.intra = fake.inter = 0  # even if they read as unset again, nothing is set twice
     _runtime.configure_threads()
-    assert fake.calls == [("intra", 3), ("inter", 3)]
+    assert fake.calls == [("intra", 3), ("inter", 1)]
 
 
 def test_thread_counts_chosen_by_the_user_are_kept(fake_threading):
