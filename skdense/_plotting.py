@@ -14,14 +14,15 @@ _CURVE_TYPES = ("both", "train", "validation")
 _LABELS = {"loss": "Loss", "accuracy": "Accuracy", "r2": "R²", "score": "Score"}
 
 
-def _pyplot():
+def _matplotlib():
     try:
         import matplotlib.pyplot as plt
+        import matplotlib.ticker as ticker
     except ImportError as exc:
         raise ImportError(
             'HistoryDisplay needs matplotlib; install it with: pip install "skdense[plot]"'
         ) from exc
-    return plt
+    return plt, ticker
 
 
 class HistoryDisplay:
@@ -108,16 +109,21 @@ class HistoryDisplay:
                 f"curve_type must be one of {list(_CURVE_TYPES)}; got {curve_type!r}."
             )
         curves = self._curves(curve_type)
+        plt, ticker = _matplotlib()
         if ax is None:
-            _, ax = _pyplot().subplots()
+            _, ax = plt.subplots()
         name = self.estimator_name if name is None else name
         styles = {"train": train_kw or {}, "validation": validation_kw or {}}
         self.lines_ = []
         for kind, values in curves:
-            label = kind if name is None else f"{name} ({kind})"
+            # A figure recorded only on the training data, such as the learning rate, is
+            # named for what it is rather than "train".
+            what = kind if kind == "validation" or self._has_validation_twin() else self._ylabel()
+            label = what if name is None else f"{name} ({what})"
             epochs = np.arange(1, len(values) + 1)
             (line,) = ax.plot(epochs, values, **{"label": label, **styles[kind]})
             self.lines_.append(line)
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
         ax.set_xlabel("Epoch")
         ax.set_ylabel(self._ylabel())
         ax.legend()
@@ -199,6 +205,10 @@ class HistoryDisplay:
                 "them every epoch without stopping)."
             )
         return curves
+
+    def _has_validation_twin(self):
+        train_key, _ = self._keys()
+        return train_key in ("loss", *_SCORE_NAMES) or f"val_{train_key}" in self.history
 
     def _ylabel(self):
         train_key, validation_key = self._keys()

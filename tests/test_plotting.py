@@ -107,7 +107,7 @@ def test_constructor_and_plot_take_a_keras_style_history():
 
 def test_any_recorded_figure_can_be_drawn(classifier):
     display = HistoryDisplay.from_estimator(classifier, metric="learning_rate")
-    assert _labels(display) == ["train"]
+    assert _labels(display) == ["Learning rate"]  # not "train": it has no validation twin
     np.testing.assert_allclose(display.lines_[0].get_ydata(), classifier.history_["learning_rate"])
     assert display.ax_.get_ylabel() == "Learning rate"
 
