@@ -12,6 +12,7 @@ Speed comes from two choices, both hidden behind :func:`borrow_network` and :fun
 
 import contextlib
 import dataclasses
+import functools
 import math
 import threading
 from collections import OrderedDict
@@ -167,8 +168,11 @@ class CompiledNetwork:
         # class indices for a softmax, else one column per output
         targets = tf.TensorSpec([None, None], tf.float32)
         vector = tf.TensorSpec([None], tf.float32)
+        # Each network traces its functions once. TensorFlow counts traces per code object,
+        # across instances, and would warn about "retracing" once a few pooled networks have
+        # traced; a partial has no code object, so the count is kept per network instead.
         self._train_block = tf.function(
-            self._train_block_graph,
+            functools.partial(self._train_block_graph),
             input_signature=[
                 features,
                 targets,
@@ -183,7 +187,7 @@ class CompiledNetwork:
             np.clip(_SPARSE_BLOCK_CELLS // max(1, spec.n_features), 1, _PREDICT_BLOCK_ROWS)
         )
         self._predict_block = tf.function(
-            lambda x: self.logits_model(x, training=False),
+            functools.partial(self.logits_model, training=False),
             autograph=False,
             input_signature=[tf.TensorSpec([self._predict_rows, spec.n_features], tf.float32)],
         )

@@ -285,3 +285,16 @@ def test_verbose_shows_a_progress_bar_and_predict_stays_quiet(multiclass_data, c
     assert "3/3" in fit_output and "loss" in fit_output
     clf.predict(X)
     assert capfd.readouterr().out == ""
+
+
+def test_many_architectures_stay_quiet(multiclass_data, capfd, caplog):
+    """Non-regression: after ~5 pooled networks had traced, TensorFlow logged a "retracing"
+    warning, counting traces per code object across networks that each trace once."""
+    X, y = multiclass_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for units in range(1, 10):
+            MLPClassifier((units,), max_iter=1, random_state=0).fit(X, y).predict(X)
+    captured = capfd.readouterr()
+    assert captured.out == "" and captured.err == ""
+    assert not [record for record in caplog.records if record.name == "tensorflow"]
