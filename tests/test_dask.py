@@ -6,6 +6,7 @@ backend; with fixed seeds both must pick the same candidate with the same fold s
 
 import warnings
 
+import distributed
 import joblib
 import numpy as np
 import pytest
@@ -16,8 +17,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdense import DenseRegressor, MLPClassifier, SoftmaxClassifier
-
-distributed = pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
