@@ -125,6 +125,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         "kernel_initializer": [str],
         "callbacks": [list, None],
         "device": [str],
+        "precision": [StrOptions({"float32", "mixed_float16", "mixed_bfloat16"})],
     }
 
     # Set by subclasses without hidden layers (SoftmaxClassifier).
@@ -236,6 +237,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             # elastic net as SGDClassifier writes it: alpha * (r |w|_1 + (1 - r) / 2 |w|^2)
             l1=alpha * l1_share,
             l2=alpha * (1.0 - l1_share) / 2.0,
+            dtype_policy=self.precision,
         )
 
     def _hidden_layer_sizes(self):

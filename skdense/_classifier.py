@@ -35,7 +35,7 @@ _SHARED_PARAMETERS = [
     "l1_ratio",
 ]
 _NETWORK_PARAMETERS = ["dropout", "batch_normalization", "kernel_initializer"]
-_TAIL_PARAMETERS = ["class_weight", "callbacks", "device"]
+_TAIL_PARAMETERS = ["class_weight", "callbacks", "device", "precision"]
 _SHARED_ATTRIBUTES = [
     "n_features_in_",
     "feature_names_in_",
@@ -235,6 +235,7 @@ class MLPClassifier(_DenseClassifier):
         class_weight=None,
         callbacks=None,
         device="auto",
+        precision="float32",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -266,6 +267,7 @@ class MLPClassifier(_DenseClassifier):
         self.class_weight = class_weight
         self.callbacks = callbacks
         self.device = device
+        self.precision = precision
 
 
 @fill_doc([*_SHARED_PARAMETERS, "kernel_initializer", *_TAIL_PARAMETERS], _SHARED_ATTRIBUTES)
@@ -344,6 +346,7 @@ class SoftmaxClassifier(_DenseClassifier):
         class_weight=None,
         callbacks=None,
         device="auto",
+        precision="float32",
     ):
         self.solver = solver
         self.alpha = alpha
@@ -371,6 +374,7 @@ class SoftmaxClassifier(_DenseClassifier):
         self.class_weight = class_weight
         self.callbacks = callbacks
         self.device = device
+        self.precision = precision
 
     @property
     def coef_(self):

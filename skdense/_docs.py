@@ -124,6 +124,12 @@ device : {"auto", "cpu", "gpu", "gpu:N"}, default="auto"
     several GPUs, concurrent fits in one process (threads of a Dask worker) each take the
     least busy one. CPU threads follow the process's share of the machine: see
     ``SKDENSE_NUM_THREADS`` in the scaling guide.""",
+    "precision": """
+precision : {"float32", "mixed_float16", "mixed_bfloat16"}, default="float32"
+    Keras's mixed precision for the hidden layers: computations in 16 bits with float32
+    weights, for speed on GPUs with tensor cores ("mixed_float16", with dynamic loss
+    scaling) or on TPUs and recent CPUs ("mixed_bfloat16"). The output layer, the loss and
+    the predictions stay in float32.""",
 }
 
 ATTRIBUTES = {

@@ -39,7 +39,7 @@ class NetworkSpec:
     kernel_initializer: str = "glorot_uniform"
     l1: float = 0.0  # penalty per kernel weight, before division by the batch size
     l2: float = 0.0
-    dtype_policy: str = "float32"
+    dtype_policy: str = "float32"  # or "mixed_float16" / "mixed_bfloat16"
 
 
 def resolve_initializer(kernel_initializer, activation):

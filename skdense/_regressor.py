@@ -28,6 +28,7 @@ _LOSSES = {
         *_NETWORK_PARAMETERS,
         "callbacks",
         "device",
+        "precision",
     ],
     _SHARED_ATTRIBUTES,
 )
@@ -109,6 +110,7 @@ class DenseRegressor(RegressorMixin, BaseDenseNetwork):
         kernel_initializer="auto",
         callbacks=None,
         device="auto",
+        precision="float32",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -140,6 +142,7 @@ class DenseRegressor(RegressorMixin, BaseDenseNetwork):
         self.kernel_initializer = kernel_initializer
         self.callbacks = callbacks
         self.device = device
+        self.precision = precision
 
     def _make_targets(self, y, classes):
         return RegressionTargets(y, _LOSSES[self.loss])

@@ -156,6 +156,10 @@ class CompiledNetwork:
         self.loss = loss
         self.model, self.logits_model = build_network(spec)
         self.optimizer = optimizer_spec.build(learning_rate=1e-3)
+        # float16 gradients underflow without loss scaling; bfloat16 has float32's range.
+        self._scales_loss = spec.dtype_policy == "mixed_float16"
+        if self._scales_loss:
+            self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
         self.optimizer.build(self.logits_model.trainable_variables)
         # Callbacks such as LearningRateScheduler reach the optimizer through the model;
         # compiling only attaches it (nothing is traced).
@@ -206,7 +210,8 @@ class CompiledNetwork:
             if self.logits_model.losses:
                 penalty = tf.add_n(self.logits_model.losses)
                 loss += tf.math.divide_no_nan(penalty, weight_sum)
-        gradients = tape.gradient(loss, variables)
+            scaled = self.optimizer.scale_loss(loss) if self._scales_loss else loss
+        gradients = tape.gradient(scaled, variables)
         self.optimizer.apply(gradients, variables)
         return loss
 

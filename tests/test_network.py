@@ -164,3 +164,30 @@ def test_keras_activations_are_accepted(multiclass_data):
             "sigmoid",
             "linear",
         )
+
+
+@pytest.mark.parametrize("precision", ["mixed_float16", "mixed_bfloat16"])
+def test_mixed_precision_trains_with_float32_outputs(multiclass_data, precision):
+    X, y = multiclass_data
+    clf = MLPClassifier(
+        (16,), precision=precision, max_iter=40, learning_rate_init=0.01, random_state=0
+    ).fit(X, y)
+    hidden = clf.model_.get_layer("hidden_1")
+    assert hidden.compute_dtype == precision.split("_")[1]
+    assert hidden.kernel.dtype == "float32"  # weights stay float32
+    assert clf.model_.get_layer("output").compute_dtype == "float32"
+    proba = clf.predict_proba(X)
+    assert proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert clf.score(X, y) > 0.9
+    assert all(w.dtype == np.float32 for w in clf.coefs_)
+
+
+def test_mixed_float16_scales_the_loss(multiclass_data):
+    from skdense._training import CompiledNetwork, OptimizerSpec
+
+    spec = NetworkSpec(
+        n_features=8, hidden_layer_sizes=(4,), dropout=(0.0,), dtype_policy="mixed_float16"
+    )
+    network = CompiledNetwork(spec, "squared_error", OptimizerSpec("adam"))
+    assert isinstance(network.optimizer, keras.optimizers.LossScaleOptimizer)

@@ -91,3 +91,13 @@ def test_model_is_rebuilt_from_weights(multiclass_data):
     model = restored.model_
     assert model is restored.model_  # cached
     np.testing.assert_allclose(model.predict(X, verbose=0), clf.predict_proba(X), atol=1e-6)
+
+
+def test_device_is_a_setting_not_fitted_state(multiclass_data):
+    """What a GPU fit leaves is numpy weights: the file predicts wherever it is loaded."""
+    X, y = multiclass_data
+    clf = MLPClassifier((8,), max_iter=3, random_state=0, device="auto").fit(X, y)
+    payload = pickle.dumps(clf)
+    assert b"GPU" not in payload and b"/device:" not in payload
+    restored = pickle.loads(payload).set_params(device="cpu")
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
