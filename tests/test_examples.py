@@ -1,0 +1,118 @@
+"""Every example script runs as it is, in quick mode, and writes what it promises.
+
+Each script runs in a fresh Python process (as a user would run it) with
+``SKDENSE_EXAMPLES_QUICK=1`` and ``SKDENSE_EXAMPLES_OUTPUT`` pointing at a temporary folder.
+The headline figure it prints is parsed and checked loosely: quick mode trains for a few
+epochs only. The full-run figures are in examples/RESULTS.md.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _number(pattern, text):
+    match = re.search(pattern, text)
+    assert match, f"{pattern!r} not found in the output:\n{text}"
+    return float(match.group(1))
+
+
+def check_logistic_regression(out, output):
+    assert _number(r"1 input:\s+coef_ = \[\s*(\S+)\]", out) > 0  # P(y=1) grows with x
+    assert _number(r"2 inputs: training accuracy (\S+)", out) == 1.0  # AND is learned
+
+
+def check_softmax_digits(out, output):
+    softmax = _number(r"Test accuracy: SoftmaxClassifier (\S+),", out)
+    logistic = _number(r"LogisticRegression (\S+),", out)
+    assert abs(softmax - logistic) <= 0.02  # within a point after the full 200 epochs
+
+
+def check_mlp_digits(out, output):
+    assert _number(r"MLP test accuracy: (\S+)", out) > 0.9
+    assert "precision" in out and "macro avg" in out  # the classification report
+
+
+def check_overfitting(out, output):
+    baseline = _number(r"baseline (\S+), best cure", out)
+    assert _number(r"best cure (\S+) \(", out) <= baseline
+    for variant in ("bigger (512, 512)", "L1 + L2 (elastic net)", "dropout 0.5", "He normal"):
+        assert variant in out
+
+
+def check_optimizers(out, output):
+    assert "12 candidates" in out
+    for optimizer in ("sgd + momentum", "nesterov", "adagrad", "rmsprop", "adam"):
+        assert optimizer in out
+    assert 0.5 < _number(r"test accuracy (\S+)", out) <= 1.0
+
+
+def check_auto_mpg(out, output):
+    assert _number(r"5-fold CV MAE on the training set: (\S+) ", out) < 5.0
+    assert _number(r"Test MAE: (\S+) mpg", out) < 4.0
+
+
+def check_callbacks(out, output):
+    assert (output / "callbacks" / "best.keras").is_file()  # ModelCheckpoint
+    assert list((output / "callbacks" / "logs").rglob("events.out.tfevents.*"))  # TensorBoard
+    assert _number(r"ModelCheckpoint: .* has test accuracy (\S+)", out) > 0.5
+
+
+def check_persistence(out, output):
+    assert "same predictions: True" in out
+    assert "same probabilities (to 1e-5): True" in out
+    assert (output / "mlp_digits.joblib").is_file() and (output / "mlp_digits.keras").is_file()
+
+
+def check_demo(out, output):
+    assert _number(r"5-fold cross-validated MAE: (\S+) ", out) < 5.0
+    assert _number(r"Held-out test MAE: (\S+) mpg", out) < 4.0
+
+
+CASES = {
+    "plot_logistic_regression.py": (["logistic_regression.png"], check_logistic_regression),
+    "plot_softmax_digits.py": (
+        ["softmax_digits_weights.png", "softmax_digits_loss.png"],
+        check_softmax_digits,
+    ),
+    "plot_mlp_digits.py": (
+        ["mlp_digits_history.png", "mlp_digits_confusion_matrix.png"],
+        check_mlp_digits,
+    ),
+    "plot_overfitting.py": (["overfitting.png"], check_overfitting),
+    "plot_optimizers.py": (["optimizers.png"], check_optimizers),
+    "plot_auto_mpg.py": (["auto_mpg.png"], check_auto_mpg),
+    "plot_callbacks.py": (["callbacks.png"], check_callbacks),
+    "persistence.py": ([], check_persistence),
+    "demo.py": ([], check_demo),
+}
+
+
+@pytest.mark.parametrize("script", list(CASES))
+def test_example_runs_in_quick_mode(script, tmp_path):
+    figures, check = CASES[script]
+    output = tmp_path / "output"
+    env = {**os.environ, "SKDENSE_EXAMPLES_QUICK": "1", "SKDENSE_EXAMPLES_OUTPUT": str(output)}
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / script)],
+        cwd=tmp_path,  # the scripts must not depend on the working directory
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    for name in figures:
+        with open(output / name, "rb") as file:
+            assert file.read(8) == PNG_SIGNATURE, name
+    written = sorted(p.name for p in output.glob("*.png"))
+    assert written == sorted(figures)
+    check(result.stdout, output)
