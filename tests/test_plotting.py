@@ -160,7 +160,7 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
         display.plot()
 
 
-def test_skdense_imports_and_fits_without_matplotlib():
+def test_skdense_imports_without_matplotlib():
     """Importing skdense (HistoryDisplay included) must not need matplotlib."""
     code = textwrap.dedent(
         """
