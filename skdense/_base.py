@@ -10,6 +10,8 @@ from the training module's pool for the duration of a call. So pickling, ``clone
 import contextlib
 import copy
 import functools
+import os
+import sys
 import warnings
 import weakref
 from abc import ABCMeta, abstractmethod
@@ -17,6 +19,7 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
+import sklearn.base
 from sklearn.base import BaseEstimator, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -50,6 +53,18 @@ from skdense._training import (
 )
 
 _FLOAT_DTYPES = (np.float32, np.float64)
+_OWN_FILES = (os.path.dirname(__file__), sklearn.base.__file__)  # the latter: _fit_context
+
+
+def _caller_stacklevel():
+    """The ``stacklevel`` that points a warning at the first frame outside skdense (and
+    scikit-learn's fit wrapper), for the function calling this one."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_OWN_FILES):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 _standalone_models = weakref.WeakKeyDictionary()  # estimator -> (weights it was built from, model)
 
 
@@ -325,7 +340,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
                     f"Got batch_size={self.batch_size} larger than the {data.n_samples} training "
                     "samples; it is clipped to the number of samples.",
                     UserWarning,
-                    stacklevel=4,
+                    stacklevel=_caller_stacklevel(),
                 )
             batch_size = min(self.batch_size, data.n_samples)
         return TrainingConfig(
@@ -379,14 +394,14 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
                 "Training interrupted by user; the estimator keeps the weights reached so far"
                 + (" (the best on validation)." if self.early_stopping else "."),
                 UserWarning,
-                stacklevel=3,
+                stacklevel=_caller_stacklevel(),
             )
         elif not incremental and not state.converged and state.n_iter >= self.max_iter:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                 "optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=_caller_stacklevel(),
             )
 
     # --- predicting ------------------------------------------------------------------------

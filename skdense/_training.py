@@ -480,11 +480,14 @@ def train(network, data, config, state, rng, validation=None):
     except KeyboardInterrupt:
         state.interrupted = True
         state.stop_reason = "Training interrupted by user."
+    # The best validation epoch's weights go back before the callbacks end, so that a
+    # callback restoring its own best (EarlyStopping(restore_best_weights=True)) has the
+    # last word.
+    if best_weights is not None:
+        network.model.set_weights(best_weights)
     callbacks.on_train_end()
     if progress is not None and not state.converged:
         progress.update(config.max_epochs, finalize=True)
-    if best_weights is not None:
-        network.model.set_weights(best_weights)
     # An epoch's loss is measured before its updates: the last update can diverge unseen.
     if not all(bool(tf.reduce_all(tf.math.is_finite(v.value))) for v in network.model.weights):
         raise NonFiniteLossError(

@@ -298,3 +298,28 @@ def test_many_architectures_stay_quiet(multiclass_data, capfd, caplog):
     captured = capfd.readouterr()
     assert captured.out == "" and captured.err == ""
     assert not [record for record in caplog.records if record.name == "tensorflow"]
+
+
+def test_warnings_point_at_the_callers_line(multiclass_data):
+    with pytest.warns(ConvergenceWarning) as record:
+        _clf(max_iter=1).fit(*multiclass_data)
+    assert record[0].filename == __file__
+    with pytest.warns(UserWarning, match="batch_size") as record:
+        _clf(max_iter=1, batch_size=10_000).partial_fit(*multiclass_data, classes=[0, 1, 2])
+    assert record[0].filename == __file__
+
+
+def test_a_callback_restoring_its_own_best_weights_has_the_last_word(multiclass_data):
+    X, y = multiclass_data
+    stopper = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=3, restore_best_weights=True
+    )
+    clf = _clf(
+        hidden_layer_sizes=(64,),
+        callbacks=[stopper],
+        early_stopping=True,
+        n_iter_no_change=np.inf,
+        max_iter=200,
+    ).fit(X, y)
+    for kept, best in zip(clf._network_weights, stopper.best_weights, strict=True):
+        np.testing.assert_array_equal(kept, best)
