@@ -111,13 +111,15 @@ best = keras.models.load_model(checkpoint.filepath)
 probabilities = best.predict(model[0].transform(X_test), verbose=0)
 checkpoint_accuracy = np.mean(clf.classes_[probabilities.argmax(axis=1)] == y_test)
 print(f"ModelCheckpoint: {checkpoint.filepath} has test accuracy {checkpoint_accuracy:.4f}")
-# The estimator itself keeps, under ``early_stopping=True``, the weights of the epoch with the
-# best validation *score*: skdense applies that rule after the callbacks have run, so it
-# decides over EarlyStopping's ``restore_best_weights``, which picks by ``val_loss``.
-kept = clf.validation_scores_.index(clf.best_validation_score_) + 1
+# With ``early_stopping=True`` skdense restores the epoch with the best validation *score*;
+# a callback that restores its own best weights runs after that and has the last word. Here
+# EarlyStopping's ``restore_best_weights`` picks by ``val_loss``, so the estimator ends with
+# EarlyStopping's best epoch, the one ModelCheckpoint saved.
+restored = early_stopping.best_epoch + 1
 print(
-    f"Estimator: kept epoch {kept} (best val_accuracy), "
-    f"test accuracy {model.score(X_test, y_test):.4f}"
+    f"Estimator: kept EarlyStopping's best epoch {restored} (lowest val_loss), "
+    f"test accuracy {model.score(X_test, y_test):.4f}, the checkpoint's "
+    f"{'too' if np.isclose(model.score(X_test, y_test), checkpoint_accuracy) else 'not'}"
 )
 
 event_files = sorted(p.relative_to(RUN).as_posix() for p in (RUN / "logs").rglob("events.*"))
