@@ -77,7 +77,9 @@ def _numeric_input():
         message = str(error)
         if "could not convert" not in message and "float() argument" not in message:
             raise
-        raise ValueError(
+        # The same exception type: scikit-learn's contract (and users' except clauses)
+        # expect TypeError for objects such as dicts and ValueError for strings.
+        raise type(error)(
             f"skdense estimators need numeric input, but converting it to float failed: "
             f"{message}. Encode text and categorical features first (OneHotEncoder or "
             "OrdinalEncoder, in a ColumnTransformer for mixed columns)."
