@@ -4,6 +4,12 @@ skdense is imported before anything that loads TensorFlow, as a user's script wo
 its quieting of TensorFlow's C++ logging is in force for the silence tests.
 """
 
+import os
+
+# scikit-learn's array-API check runs only with this set before SciPy loads; without it the
+# check skips.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import pytest
 from sklearn.datasets import make_classification, make_regression
 
