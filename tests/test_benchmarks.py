@@ -71,3 +71,25 @@ def test_quick_report_states_machine_and_versions_without_local_paths(quick_run)
     for local in {str(REPO), str(Path.home()), sys.prefix} - {"/"}:
         assert local not in text
         assert local not in json.dumps(raw)
+
+
+def test_levers_quick_writes_every_lever(tmp_path):
+    """``benchmarks/levers.py --quick`` measures each lever with and without it."""
+    out = tmp_path / "levers.md"
+    done = subprocess.run(
+        [sys.executable, "benchmarks/levers.py", "--quick", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    measured = json.loads(out.with_suffix(".json").read_text())
+    assert len(measured) == 4
+    for per_workload in measured.values():
+        for settings in per_workload.values():
+            assert len(settings) >= 2  # with and without the lever
+            assert all(seconds > 0 for seconds in settings.values())
+    text = out.read_text()
+    assert "(skdense)" in text and "/work" not in text and "/root" not in text

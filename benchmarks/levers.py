@@ -1,0 +1,246 @@
+"""What each speed lever of the training loop buys, measured one at a time.
+
+    python benchmarks/levers.py --machine cpu-2core
+
+Writes ``benchmarks/results/levers-<machine>.md``. Each lever is switched off alone, on the
+same network, data and process (threads: one process per setting), and timed as the median of
+``--repeats`` epochs or fits:
+
+* steps per compiled call: a whole epoch in one call (skdense) vs one call per mini-batch;
+* resident data: the epoch's data converted to tensors once vs each batch fed from numpy;
+* network pool: refitting a pooled architecture vs the first fit of a new one (build + trace);
+* inter-op threads: TensorFlow's inter-op pool of one thread (skdense) vs the machine's cores;
+* XLA: ``jit_compile=True`` on the epoch function vs off (skdense's default).
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results"
+WORKLOADS = {
+    # name: samples, features, hidden layers, batch size, classes
+    "W1": (2000, 20, (100,), 32, 2),
+    "W2": (60000, 784, (100, 64, 32), 128, 10),
+}
+
+
+def _network(workload, jit_compile=False):
+    from skdense._network import NetworkSpec
+    from skdense._training import CompiledNetwork, OptimizerSpec, TrainingData
+
+    n, features, hidden, batch, classes = WORKLOADS[workload]
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, features)).astype(np.float32)
+    y = rng.integers(0, classes, n)
+    multiclass = classes > 2
+    spec = NetworkSpec(
+        n_features=features,
+        hidden_layer_sizes=hidden,
+        dropout=(0.0,) * len(hidden),
+        n_outputs=classes if multiclass else 1,
+        out_activation="softmax" if multiclass else "logistic",
+        kernel_initializer="he_uniform",
+        l2=5e-5,
+    )
+    loss = "categorical_crossentropy" if multiclass else "binary_crossentropy"
+    network = CompiledNetwork(spec, loss, OptimizerSpec("adam"), jit_compile=jit_compile)
+    data = TrainingData(X, y[:, None].astype(np.float32), np.ones(n, np.float32))
+    return network, data, batch, rng
+
+
+def _median_time(run, repeats):
+    run()  # the first call traces: not what this lever is about
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def epoch_calls(workload, repeats):
+    """Seconds per epoch: one call per epoch, one call per batch, and per batch from numpy."""
+    import tensorflow as tf
+
+    network, data, batch, rng = _network(workload)
+    x, y, w = data.resident()
+    n = data.n_samples
+    size = tf.constant(batch, tf.int32)
+
+    def whole_epoch():
+        network.train_epoch(data, rng.permutation(n), batch)
+
+    def call_per_batch():
+        order = tf.constant(rng.permutation(n), tf.int32)
+        for start in range(0, n, batch):
+            network._train_block(x, y, w, order[start : start + batch], size)
+
+    def call_per_batch_from_numpy():
+        order = rng.permutation(n)
+        for start in range(0, n, batch):
+            rows = order[start : start + batch]
+            network._train_block(
+                tf.constant(data.x[rows]),
+                tf.constant(data.y[rows]),
+                tf.constant(data.sample_weight[rows]),
+                tf.range(len(rows), dtype=tf.int32),
+                size,
+            )
+
+    return {
+        "one compiled call per epoch, resident data (skdense)": _median_time(whole_epoch, repeats),
+        "one compiled call per mini-batch, resident data": _median_time(call_per_batch, repeats),
+        "one call per mini-batch, fed from numpy": _median_time(
+            call_per_batch_from_numpy, repeats
+        ),
+    }
+
+
+def pool(workload, repeats):
+    """Seconds for a 10-epoch fit: a new architecture (build + trace) vs a pooled one."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skdense import MLPClassifier
+    from skdense._training import clear_network_pool
+
+    n, features, hidden, batch, classes = WORKLOADS[workload]
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, features))
+    y = rng.integers(0, classes, n)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+
+    def fit(units):
+        return MLPClassifier(
+            (units, *hidden[1:]), batch_size=batch, max_iter=10, random_state=0
+        ).fit(X, y)
+
+    fit(7)  # TensorFlow's runtime started: only tracing differs below
+    cold, warm = [], []
+    for repeat in range(repeats):
+        clear_network_pool()
+        start = time.perf_counter()
+        fit(hidden[0] + repeat)
+        cold.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        fit(hidden[0] + repeat)
+        warm.append(time.perf_counter() - start)
+    return {
+        "refit of a pooled architecture (skdense)": statistics.median(warm),
+        "first fit of an architecture (build + trace)": statistics.median(cold),
+    }
+
+
+def xla(workload, repeats):
+    """Seconds per epoch with and without XLA, and the first epoch (compile) of each."""
+    results = {}
+    for jit in (False, True):
+        network, data, batch, rng = _network(workload, jit_compile=jit)
+        start = time.perf_counter()
+        network.train_epoch(data, rng.permutation(data.n_samples), batch)
+        first = time.perf_counter() - start
+        steady = _median_time(
+            lambda network=network, data=data, batch=batch, rng=rng: network.train_epoch(
+                data, rng.permutation(data.n_samples), batch
+            ),
+            repeats,
+        )
+        label = "XLA (jit_compile=True)" if jit else "no XLA (skdense)"
+        results[f"{label}, per epoch"] = steady
+        results[f"{label}, first epoch incl. compile"] = first
+    return results
+
+
+def _threads_child(workload, repeats, inter_op):
+    import tensorflow as tf
+
+    if inter_op:  # set before skdense's first op: skdense keeps a user's choice
+        tf.config.threading.set_inter_op_parallelism_threads(inter_op)
+    from skdense import _runtime
+
+    _runtime.configure_threads()
+    times = epoch_calls(workload, repeats)
+    return times["one compiled call per epoch, resident data (skdense)"]
+
+
+def threads(workload, repeats):
+    cores = os.cpu_count()
+    results = {}
+    for inter_op, label in ((0, "inter-op pool of 1 thread (skdense)"), (cores, None)):
+        label = label or f"inter-op pool of {cores} threads (TensorFlow's default)"
+        output = subprocess.run(
+            [sys.executable, __file__, "--child", workload, str(repeats), str(inter_op)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        results[label] = float(output.strip().splitlines()[-1])
+    return results
+
+
+LEVERS = {
+    "steps per compiled call and resident data (seconds per epoch)": (epoch_calls, ["W1", "W2"]),
+    "inter-op threads (seconds per epoch)": (threads, ["W1", "W2"]),
+    "network pool (seconds per 10-epoch fit)": (pool, ["W1"]),
+    # W2 under XLA did not finish its first epoch in 5 minutes on the 2-core CPU
+    "XLA on the CPU (seconds)": (xla, ["W1"]),
+}
+
+
+def report(machine, measured, repeats):
+    from harness.environment import describe
+
+    lines = [f"# What each speed lever buys: {machine}", ""]
+    lines += [f"- {key}: {value}" for key, value in describe().items()]
+    lines += [
+        f"- Median of {repeats} epochs or fits after a warm-up; one lever changed at a time.",
+        "- Reproduce: `python benchmarks/levers.py --machine " + machine + "`",
+        "",
+    ]
+    for lever, per_workload in measured.items():
+        lines += [f"## {lever}", "", "| setting | " + " | ".join(per_workload) + " |"]
+        lines.append("| --- |" + " --- |" * len(per_workload))
+        settings = next(iter(per_workload.values()))
+        for setting in settings:
+            cells = [f"{per_workload[w][setting]:.3f}" for w in per_workload]
+            lines.append(f"| {setting} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--machine", default=f"cpu-{os.cpu_count()}core")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="W1 only, one repeat")
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        workload, repeats, inter_op = args.child
+        print(_threads_child(workload, int(repeats), int(inter_op)))
+        return
+    repeats = 1 if args.quick else args.repeats
+    measured = {}
+    for lever, (measure, workloads) in LEVERS.items():
+        measured[lever] = {}
+        for workload in workloads[:1] if args.quick else workloads:
+            print(f"{lever}: {workload}", file=sys.stderr, flush=True)
+            measured[lever][workload] = measure(workload, repeats)
+    out = args.out or RESULTS / f"levers-{args.machine}.md"
+    out.write_text(report(args.machine, measured, repeats) + "\n")
+    out.with_suffix(".json").write_text(json.dumps(measured, indent=1))
+    print(f"wrote {out.name}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
