@@ -165,7 +165,8 @@ def test_sample_weight_is_routed_through_pipeline_cv_and_search(binary_data, rou
 
     def network():
         network = MLPClassifier((8,), max_iter=20, random_state=0)
-        return network.set_fit_request(sample_weight=True).set_score_request(sample_weight=False)
+        # weighted scores too: cross_validate passes the weights to fit and to score
+        return network.set_fit_request(sample_weight=True).set_score_request(sample_weight=True)
 
     def scaler():
         return StandardScaler().set_fit_request(sample_weight=False)
@@ -177,7 +178,9 @@ def test_sample_weight_is_routed_through_pipeline_cv_and_search(binary_data, rou
     results = cross_validate(
         make_pipeline(scaler(), network()), X, y, params={"sample_weight": weights}, cv=3
     )
-    assert results["test_score"].shape == (3,)
+    unweighted = cross_validate(make_pipeline(scaler(), network()), X, y, cv=3)
+    assert np.all(np.isfinite(results["test_score"]))  # a routing error scores NaN
+    assert not np.allclose(results["test_score"], unweighted["test_score"])
 
     search = GridSearchCV(network(), {"alpha": [1e-4, 1e-2]}, cv=3)
     search.fit(X, y, sample_weight=weights)
