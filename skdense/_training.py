@@ -13,6 +13,7 @@ Speed comes from two choices, both hidden behind :func:`borrow_network` and :fun
 import contextlib
 import dataclasses
 import functools
+import gc
 import math
 import threading
 from collections import OrderedDict
@@ -161,6 +162,7 @@ class CompiledNetwork:
         if self._scales_loss:
             self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
         self.optimizer.build(self.logits_model.trainable_variables)
+        _skip_cross_replica_sum(self.optimizer)
         # Callbacks such as LearningRateScheduler reach the optimizer through the model;
         # compiling only attaches it (nothing is traced).
         self.model.compile(optimizer=self.optimizer)
@@ -315,6 +317,37 @@ class CompiledNetwork:
 _POOL_SIZE = 16
 _pool = OrderedDict()  # key -> list of idle CompiledNetwork, least recently used first
 _pool_lock = threading.Lock()
+_evictions_since_cache_clear = 0
+
+
+def _skip_cross_replica_sum(optimizer):
+    """Make Keras's TensorFlow optimizer skip its sum of gradients across replicas.
+
+    A pooled network trains on one device, where that sum is the identity. Traced in a
+    ``tf.function``, though, it registers a custom gradient in TensorFlow's process-wide
+    gradient registry, which then keeps every traced training graph alive: about 1 MiB per
+    network built that eviction never gave back (``benchmarks/memory_soak.py``).
+    """
+    for opt in (optimizer, getattr(optimizer, "inner_optimizer", None)):
+        if hasattr(opt, "_all_reduce_sum_gradients"):
+            opt._all_reduce_sum_gradients = list
+
+
+def _clear_kernel_cache():
+    """Drop TensorFlow's cached eager kernels, a few hundred KiB per network ever built.
+
+    The cache keys kernels by attributes, among them each variable's unique name and each
+    traced function's name, so it only grows. This is the part of
+    ``keras.backend.clear_session`` that frees that memory, without resetting Keras's global
+    state (dtype policy, name scopes) under networks that are still alive; their kernels are
+    simply rebuilt at their next call.
+    """
+    try:
+        from tensorflow.python.eager import context
+    except ImportError:  # pragma: no cover - TensorFlow moved it; the cache then just grows
+        return
+    with contextlib.suppress(AttributeError):
+        context.context().clear_kernel_cache()
 
 
 @contextlib.contextmanager
@@ -324,6 +357,7 @@ def borrow_network(spec, loss, optimizer_spec, device, jit_compile=False):
     The network is the borrower's alone until the block exits; its weights are whatever the
     previous borrower left, so callers always ``reset`` or ``load`` first.
     """
+    global _evictions_since_cache_clear
     key = (spec, loss, optimizer_spec, device, jit_compile)
     with _pool_lock:
         idle = _pool.get(key)
@@ -340,12 +374,27 @@ def borrow_network(spec, loss, optimizer_spec, device, jit_compile=False):
             _pool[oldest].pop(0)
             if not _pool[oldest]:
                 del _pool[oldest]
+            _evictions_since_cache_clear += 1
+        # Once per pool's worth of evictions: rebuilding the survivors' kernels costs time.
+        clear_cache = _evictions_since_cache_clear >= _POOL_SIZE
+        if clear_cache:
+            _evictions_since_cache_clear = 0
+    if clear_cache:
+        _clear_kernel_cache()
 
 
 def clear_network_pool():
-    """Drop every pooled network (frees their graphs and weights)."""
+    """Drop every pooled network and free what it held (graphs, weights, GPU memory).
+
+    Fitted estimators keep working: their state is numpy, and the next fit or predict builds
+    the network it needs again.
+    """
+    global _evictions_since_cache_clear
     with _pool_lock:
         _pool.clear()
+        _evictions_since_cache_clear = 0
+    gc.collect()  # networks are reference cycles (traced functions hold their methods)
+    _clear_kernel_cache()
 
 
 # --- the epoch loop --------------------------------------------------------------------------
