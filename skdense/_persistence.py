@@ -1,0 +1,37 @@
+"""How a fitted estimator becomes bytes and back. No Keras here: there is no Keras object to store.
+
+A fitted skdense estimator holds numpy arrays, Python builtins, scikit-learn objects (the
+label encoder) and instances of four small skdense classes that hold data only: the network's
+:class:`~skdense._network.NetworkSpec`, the :class:`~skdense._training.TrainingState` and a
+target encoder from :mod:`skdense._targets`. The Keras network that trained it is borrowed
+from a pool and never part of the state. So:
+
+* ``pickle`` and ``joblib`` store it with nothing special, and load it the way they load
+  anything: by running whatever code the file names. Only for files you trust.
+* ``skops.io`` stores the same state without pickle. Loading rebuilds objects only of types
+  the caller trusts; scikit-learn's and numpy's are trusted by default, and
+  :data:`skdense.TRUSTED_TYPES` lists skdense's, built by :func:`trusted_types` below.
+"""
+
+from skdense._network import NetworkSpec
+from skdense._targets import ClassTargets, RegressionTargets
+from skdense._training import TrainingState
+
+# Every skdense class whose instances a fitted estimator's state may hold, besides the
+# estimator itself. A new one must be added here (tests/test_skops.py checks it).
+STATE_TYPES = (NetworkSpec, TrainingState, ClassTargets, RegressionTargets)
+
+
+def type_name(cls):
+    """The name skops gives a type: ``module.QualifiedName``."""
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def trusted_types(estimator_classes):
+    """The skops type names to trust to load files holding these estimators.
+
+    Each of these classes restores its state by setting attributes (scikit-learn's
+    ``BaseEstimator.__setstate__`` for the estimators, plain attribute assignment for the
+    rest): trusting them runs no code named by the file.
+    """
+    return tuple(sorted({type_name(cls) for cls in (*estimator_classes, *STATE_TYPES)}))
