@@ -1,7 +1,7 @@
 """Bad input is refused with a clear error before any training starts.
 
-``CASES`` is also the table of docs/errors.md: ``python tests/test_bad_input.py`` prints it,
-and ``test_errors_doc_lists_every_case`` fails when the two drift apart.
+``CASES`` is also the table of docs/errors.md and the README: ``python tests/test_bad_input.py``
+prints it, and ``test_errors_doc_lists_every_case`` fails when they drift apart.
 """
 
 import dataclasses
@@ -265,11 +265,12 @@ def markdown_table():
     return "\n".join(rows)
 
 
-def test_errors_doc_lists_every_case():
-    text = ERRORS_DOC.read_text()
+@pytest.mark.parametrize("doc", [ERRORS_DOC, ERRORS_DOC.parents[1] / "README.md"], ids=str)
+def test_errors_doc_lists_every_case(doc):
+    text = doc.read_text()
     start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
     assert text[start:end].strip() == markdown_table(), (
-        "docs/errors.md is out of date: regenerate its table with "
+        f"{doc.name} is out of date: regenerate its table with "
         "`python tests/test_bad_input.py` and paste it between the markers"
     )
 
