@@ -12,12 +12,7 @@ from skdense._classifier import (
 from skdense._docs import fill_doc
 from skdense._targets import RegressionTargets
 
-_LOSSES = {
-    "squared_error": "squared_error",
-    "absolute_error": "absolute_error",
-    "huber": "huber",
-    "poisson": "poisson",
-}
+_LOSSES = ("squared_error", "absolute_error", "huber", "poisson")
 
 
 @fill_doc(
@@ -145,7 +140,7 @@ class DenseRegressor(RegressorMixin, BaseDenseNetwork):
         self.precision = precision
 
     def _make_targets(self, y, classes):
-        return RegressionTargets(y, _LOSSES[self.loss])
+        return RegressionTargets(y, self.loss)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

@@ -26,14 +26,6 @@ import tensorflow as tf
 from skdense._network import build_network, initial_weights, reseed_dropout
 
 SOLVERS = ("sgd", "adam", "rmsprop", "adagrad", "adamw", "nadam")
-LOSSES = (
-    "binary_crossentropy",
-    "categorical_crossentropy",
-    "squared_error",
-    "absolute_error",
-    "huber",
-    "poisson",
-)
 # A sparse block is densified at most this many cells at a time (float32: 64 MiB).
 _SPARSE_BLOCK_CELLS = 16 * 2**20
 _PREDICT_BLOCK_ROWS = 1024
@@ -430,7 +422,6 @@ class TrainingState:
     learning_rate: float | None = None
     converged: bool = False
     interrupted: bool = False
-    stop_reason: str = ""
 
 
 @dataclasses.dataclass
@@ -441,6 +432,11 @@ class Validation:
 
 class NonFiniteLossError(FloatingPointError):
     """The training loss became NaN or infinite."""
+
+
+_DIVERGED_ADVICE = (
+    "Lower learning_rate_init, scale the features (StandardScaler), or add regularization (alpha)."
+)
 
 
 def train(network, data, config, state, rng, validation=None):
@@ -478,8 +474,7 @@ def train(network, data, config, state, rng, validation=None):
             if not math.isfinite(loss):
                 raise NonFiniteLossError(
                     f"The training loss became {loss} at epoch {state.n_iter + 1}: the weights "
-                    "diverged. Lower learning_rate_init, scale the features (StandardScaler), "
-                    "or add regularization (alpha)."
+                    f"diverged. {_DIVERGED_ADVICE}"
                 )
             state.n_iter += 1
             state.t += data.n_samples
@@ -512,23 +507,17 @@ def train(network, data, config, state, rng, validation=None):
             if config.learning_rate_schedule == "invscaling":
                 state.learning_rate = config.learning_rate_init / (state.t + 1) ** config.power_t
             if no_improvement > config.n_iter_no_change:
-                what = "Validation score" if validation is not None else "Training loss"
-                reason = (
-                    f"{what} did not improve more than tol={config.tol} for "
-                    f"{config.n_iter_no_change} consecutive epochs."
-                )
                 if config.learning_rate_schedule != "adaptive" or state.learning_rate <= 1e-6:
-                    state.converged, state.stop_reason = True, reason
+                    state.converged = True
                     break
                 state.learning_rate /= 5.0
                 no_improvement = 0
             network.learning_rate = state.learning_rate
             if network.model.stop_training:
-                state.converged, state.stop_reason = True, "A callback stopped training."
+                state.converged = True
                 break
     except KeyboardInterrupt:
         state.interrupted = True
-        state.stop_reason = "Training interrupted by user."
     # The best validation epoch's weights go back before the callbacks end, so that a
     # callback restoring its own best (EarlyStopping(restore_best_weights=True)) has the
     # last word.
@@ -541,8 +530,7 @@ def train(network, data, config, state, rng, validation=None):
     if not all(bool(tf.reduce_all(tf.math.is_finite(v.value))) for v in network.model.weights):
         raise NonFiniteLossError(
             f"The weights became NaN or infinite in the last update (epoch {state.n_iter}): "
-            "training diverged. Lower learning_rate_init, scale the features "
-            "(StandardScaler), or add regularization (alpha)."
+            f"training diverged. {_DIVERGED_ADVICE}"
         )
     return state
 
