@@ -9,12 +9,14 @@ same network, data and process (threads: one process per setting), and timed as 
 * steps per compiled call: a whole epoch in one call (skdense) vs one call per mini-batch;
 * resident data: the epoch's data converted to tensors once vs each batch fed from numpy;
 * network pool: refitting a pooled architecture vs the first fit of a new one (build + trace);
-* inter-op threads: TensorFlow's inter-op pool of one thread (skdense) vs the machine's cores;
+* executor: small steps run inline on TensorFlow's single-threaded executor, larger ones on
+  the inter-op pool (skdense), vs always one or the other, vs a pool of one thread;
 * XLA: ``jit_compile=True`` on the epoch function vs off (skdense's default).
 """
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -29,6 +31,9 @@ WORKLOADS = {
     # name: samples, features, hidden layers, batch size, classes
     "W1": (2000, 20, (100,), 32, 2),
     "W2": (60000, 784, (100, 64, 32), 128, 10),
+    # either side of skdense's threshold between inline and pooled steps
+    "M1": (20000, 100, (100, 100), 64, 2),  # 1.3 M multiply-adds per step
+    "M2": (20000, 784, (100, 64, 32), 32, 10),  # 2.8 M
 }
 
 
@@ -160,7 +165,7 @@ def xla(workload, repeats):
     return results
 
 
-def _threads_child(workload, repeats, inter_op):
+def _executor_child(workload, repeats, inter_op, executor):
     import tensorflow as tf
 
     if inter_op:  # set before skdense's first op: skdense keeps a user's choice
@@ -168,17 +173,26 @@ def _threads_child(workload, repeats, inter_op):
     from skdense import _runtime
 
     _runtime.configure_threads()
+    # the threshold step_executor compares a step's multiply-adds with
+    _runtime.PARALLEL_STEP_WORK = {"auto": _runtime.PARALLEL_STEP_WORK, "inline": math.inf}.get(
+        executor, 0
+    )
     times = epoch_calls(workload, repeats)
     return times["one compiled call per epoch, resident data (skdense)"]
 
 
-def threads(workload, repeats):
+def executors(workload, repeats):
     cores = os.cpu_count()
+    settings = {
+        "skdense: inline below 2 M multiply-adds per step, else the inter-op pool": (0, "auto"),
+        "always inline (TensorFlow's single-threaded executor)": (0, "inline"),
+        f"always the inter-op pool ({cores} threads)": (0, "pool"),
+        "always the inter-op pool, of 1 thread (skdense 0.1.0)": (1, "pool"),
+    }
     results = {}
-    for inter_op, label in ((0, "inter-op pool of 1 thread (skdense)"), (cores, None)):
-        label = label or f"inter-op pool of {cores} threads (TensorFlow's default)"
+    for label, (inter_op, executor) in settings.items():
         output = subprocess.run(
-            [sys.executable, __file__, "--child", workload, str(repeats), str(inter_op)],
+            [sys.executable, __file__, "--child", workload, str(repeats), str(inter_op), executor],
             capture_output=True,
             text=True,
             check=True,
@@ -189,7 +203,7 @@ def threads(workload, repeats):
 
 LEVERS = {
     "steps per compiled call and resident data (seconds per epoch)": (epoch_calls, ["W1", "W2"]),
-    "inter-op threads (seconds per epoch)": (threads, ["W1", "W2"]),
+    "executor (seconds per epoch)": (executors, ["W1", "M1", "M2", "W2"]),
     "network pool (seconds per 10-epoch fit)": (pool, ["W1"]),
     # W2 under XLA did not finish its first epoch in 5 minutes on the 2-core CPU
     "XLA on the CPU (seconds)": (xla, ["W1"]),
@@ -199,10 +213,13 @@ LEVERS = {
 def report(machine, measured, repeats):
     from harness.environment import describe
 
+    _networks = WORKLOADS.items()
     lines = [f"# What each speed lever buys: {machine}", ""]
     lines += [f"- {key}: {value}" for key, value in describe().items()]
     lines += [
         f"- Median of {repeats} epochs or fits after a warm-up; one lever changed at a time.",
+        "- Networks (rows x features, hidden layers, batch size, classes): "
+        + "; ".join(f"{name} {n} x {f}, {h}, {b}, {c}" for name, (n, f, h, b, c) in _networks),
         "- Reproduce: `python benchmarks/levers.py --machine " + machine + "`",
         "",
     ]
@@ -223,11 +240,11 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="W1 only, one repeat")
     parser.add_argument("--out", type=Path)
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        workload, repeats, inter_op = args.child
-        print(_threads_child(workload, int(repeats), int(inter_op)))
+        workload, repeats, inter_op, executor = args.child
+        print(_executor_child(workload, int(repeats), int(inter_op), executor))
         return
     repeats = 1 if args.quick else args.repeats
     measured = {}

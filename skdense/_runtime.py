@@ -176,13 +176,10 @@ def configure_threads():
     TensorFlow sizes its intra-op pool (threads inside one operation) and inter-op pool
     (operations in parallel) to the whole machine when its runtime starts, and cannot resize
     them later. In a worker process that shares the machine with others, that oversubscribes
-    the CPU, so the estimators call this before their first TensorFlow operation. The
-    intra-op pool gets the process's share. The inter-op pool gets one thread: a dense
-    network's training step is a chain of small operations, and handing each to another
-    thread cost more than running them in parallel gained (0.38 -> 0.15 ms per step for an
-    MLP(100) at batch 32 on 2 cores; ~15% slower epochs for a 784-100-64-32 network, which
-    a GPU serves better anyway). Settings the user made with ``tf.config.threading``, or a
-    runtime already started, are left alone.
+    the CPU, so the estimators call this before their first TensorFlow operation, and both
+    pools get the process's share. Whether a training step uses the inter-op pool at all is
+    chosen per call by :func:`step_executor`. Settings the user made with
+    ``tf.config.threading``, or a runtime already started, are left alone.
 
     Returns the ``(intra_op, inter_op)`` thread counts TensorFlow reports (0: its default).
     """
@@ -196,9 +193,33 @@ def configure_threads():
             n_threads = cpu_share()
             with contextlib.suppress(RuntimeError):  # TensorFlow already started: too late
                 threading_config.set_intra_op_parallelism_threads(n_threads)
-                threading_config.set_inter_op_parallelism_threads(1)
+                threading_config.set_inter_op_parallelism_threads(n_threads)
         _threads_configured = True
         return (
             threading_config.get_intra_op_parallelism_threads(),
             threading_config.get_inter_op_parallelism_threads(),
         )
+
+
+# --- executors -----------------------------------------------------------------------------------
+
+# Multiply-adds per training step (batch rows x network weights) from which a step has enough
+# arithmetic to gain from running independent operations on several threads. Measured on 2
+# cores (benchmarks/levers.py): an MLP(100, 100) at batch 64 (1.3 M) steps faster inline, a
+# 784-100-64-32 network at batch 32 (2.8 M) faster on the pool.
+PARALLEL_STEP_WORK = 2**21
+
+
+def step_executor(device, work_per_step, inline_safe=True):
+    """The context in which to call a compiled function doing ``work_per_step`` multiply-adds.
+
+    A small network's step is a chain of tiny operations, and handing each to the inter-op
+    pool costs more than the operation itself: TensorFlow's single-threaded executor runs them
+    inline in the calling thread instead (each operation still uses the intra-op pool), which
+    halves the time per step of an MLP(100) at batch 32. Larger steps, and every step on a GPU,
+    where operations are asynchronous launches, keep TensorFlow's default executor, and so do
+    graphs not known to be ``inline_safe``: the single-threaded executor hung on the
+    conditional update of Keras's loss-scaling optimizer.
+    """
+    inline = inline_safe and work_per_step < PARALLEL_STEP_WORK and "GPU" not in device.upper()
+    return tf.experimental.function_executor_type("SINGLE_THREADED_EXECUTOR" if inline else "")

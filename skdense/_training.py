@@ -24,6 +24,7 @@ import scipy.sparse as sp
 import tensorflow as tf
 
 from skdense._network import build_network, initial_weights, reseed_dropout
+from skdense._runtime import step_executor
 
 SOLVERS = ("sgd", "adam", "rmsprop", "adagrad", "adamw", "nadam")
 # A sparse block is densified at most this many cells at a time (float32: 64 MiB).
@@ -144,16 +145,21 @@ def _sparse_block_rows(n_features, rows_per_batch):
 class CompiledNetwork:
     """A built Keras network, its optimizer and its traced train/predict functions."""
 
-    def __init__(self, spec, loss, optimizer_spec, jit_compile=False):
+    def __init__(self, spec, loss, optimizer_spec, device="/CPU:0", jit_compile=False):
         self.spec = spec
         self.loss = loss
+        self.device = device
         self.model, self.logits_model = build_network(spec)
+        self._n_weights = sum(math.prod(v.shape) for v in self.logits_model.trainable_variables)
         self.optimizer = optimizer_spec.build(learning_rate=1e-3)
         # float16 gradients underflow without loss scaling; bfloat16 has float32's range.
         self._scales_loss = spec.dtype_policy == "mixed_float16"
         if self._scales_loss:
             self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
         self.optimizer.build(self.logits_model.trainable_variables)
+        # Only graphs made of skdense's own solvers are known to run on TensorFlow's
+        # single-threaded executor (see step_executor); a user's optimizer may branch.
+        self._inline_safe = optimizer_spec.instance is None and not self._scales_loss
         _skip_cross_replica_sum(self.optimizer)
         # Callbacks such as LearningRateScheduler reach the optimizer through the model;
         # compiling only attaches it (nothing is traced).
@@ -265,18 +271,19 @@ class CompiledNetwork:
     def train_epoch(self, data, order, batch_size):
         """One pass over ``data`` in the row ``order`` given; returns the mean batch loss."""
         batch = tf.constant(batch_size, tf.int32)
-        if not sp.issparse(data.x):
-            x, y, w = data.resident()
-            total = self._train_block(x, y, w, tf.constant(order, tf.int32), batch)
-            return float(total) / data.n_samples
-        total = 0.0
-        step = _sparse_block_rows(self.spec.n_features, batch_size)
-        for start in range(0, len(order), step):
-            rows = order[start : start + step]
-            block = [data.x[rows].toarray(), data.y[rows], data.sample_weight[rows]]
-            local_order = tf.range(len(rows), dtype=tf.int32)
-            total += float(self._train_block(*block, local_order, batch))
-        return total / data.n_samples
+        with step_executor(self.device, batch_size * self._n_weights, self._inline_safe):
+            if not sp.issparse(data.x):
+                x, y, w = data.resident()
+                total = self._train_block(x, y, w, tf.constant(order, tf.int32), batch)
+                return float(total) / data.n_samples
+            total = 0.0
+            step = _sparse_block_rows(self.spec.n_features, batch_size)
+            for start in range(0, len(order), step):
+                rows = order[start : start + step]
+                block = [data.x[rows].toarray(), data.y[rows], data.sample_weight[rows]]
+                local_order = tf.range(len(rows), dtype=tf.int32)
+                total += float(self._train_block(*block, local_order, batch))
+            return total / data.n_samples
 
     def predict_logits(self, x):
         """Logits for every row of ``x`` (dense or sparse), as a float32 numpy array.
@@ -288,11 +295,13 @@ class CompiledNetwork:
         rows = self._predict_rows
         block = np.zeros((rows, self.spec.n_features), dtype=np.float32)
         logits = [np.zeros((0, self.spec.n_outputs), dtype=np.float32)]
-        for start in range(0, x.shape[0], rows):
-            part = x[start : start + rows]
-            block[: part.shape[0]] = part.toarray() if sp.issparse(part) else part
-            block[part.shape[0] :] = 0.0
-            logits.append(self._predict_block(block).numpy()[: part.shape[0]])
+        # A forward pass is one chain of operations: nothing to run side by side.
+        with step_executor(self.device, work_per_step=0):
+            for start in range(0, x.shape[0], rows):
+                part = x[start : start + rows]
+                block[: part.shape[0]] = part.toarray() if sp.issparse(part) else part
+                block[part.shape[0] :] = 0.0
+                logits.append(self._predict_block(block).numpy()[: part.shape[0]])
         return np.concatenate(logits)
 
     def evaluate(self, data):
@@ -356,7 +365,7 @@ def borrow_network(spec, loss, optimizer_spec, device, jit_compile=False):
         network = idle.pop() if idle else None
     with tf.device(device):
         if network is None:
-            network = CompiledNetwork(spec, loss, optimizer_spec, jit_compile=jit_compile)
+            network = CompiledNetwork(spec, loss, optimizer_spec, device, jit_compile=jit_compile)
         yield network
     with _pool_lock:
         _pool.setdefault(key, []).append(network)

@@ -85,10 +85,10 @@ def fake_threading(monkeypatch):
 
 def test_threads_sized_to_the_share_once(fake_threading):
     fake = fake_threading()
-    assert _runtime.configure_threads() == (3, 1)
+    assert _runtime.configure_threads() == (3, 3)
     fake.intra = fake.inter = 0  # even if they read as unset again, nothing is set twice
     _runtime.configure_threads()
-    assert fake.calls == [("intra", 3), ("inter", 1)]
+    assert fake.calls == [("intra", 3), ("inter", 3)]
 
 
 def test_thread_counts_chosen_by_the_user_are_kept(fake_threading):
@@ -115,7 +115,7 @@ def test_first_fit_sizes_tensorflow_threads_in_a_fresh_process():
               threading.get_inter_op_parallelism_threads())
         """
     )
-    env = {"SKDENSE_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {"SKDENSE_NUM_THREADS": "2", "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
@@ -123,7 +123,36 @@ def test_first_fit_sizes_tensorflow_threads_in_a_fresh_process():
         check=True,
         env={**{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}, **env},
     )
-    assert result.stdout.split() == ["1", "1"]
+    assert result.stdout.split() == ["2", "2"]
+
+
+# --- executors ---------------------------------------------------------------------------------
+
+
+def _executor_inside(device, work, inline_safe=True):
+    from tensorflow.python.eager import context
+
+    with _runtime.step_executor(device, work, inline_safe):
+        return context.context().function_call_options.executor_type
+
+
+@pytest.mark.parametrize(
+    ("device", "work", "inline_safe", "expected"),
+    [
+        ("/CPU:0", 32 * 2_200, True, "SINGLE_THREADED_EXECUTOR"),  # MLP(100) on 20 features
+        ("/CPU:0", _runtime.PARALLEL_STEP_WORK, True, ""),  # enough arithmetic to share
+        ("/GPU:0", 32 * 2_200, True, ""),  # GPU operations are asynchronous launches
+        ("/CPU:0", 32 * 2_200, False, ""),  # a graph not known to run inline
+    ],
+)
+def test_small_cpu_steps_run_inline(device, work, inline_safe, expected):
+    assert _executor_inside(device, work, inline_safe) == expected
+
+
+def test_executor_choice_is_undone_after_the_call():
+    before = _executor_inside("/CPU:0", _runtime.PARALLEL_STEP_WORK)
+    _executor_inside("/CPU:0", 1)
+    assert _executor_inside("/CPU:0", _runtime.PARALLEL_STEP_WORK) == before
 
 
 # --- GPUs --------------------------------------------------------------------------------------

@@ -264,6 +264,19 @@ def test_random_state_makes_fits_identical(multiclass_data, params):
     assert other.loss_curve_ != first.loss_curve_
 
 
+@pytest.mark.parametrize("params", [{}, {"dropout": 0.3, "batch_normalization": True}])
+def test_executor_choice_does_not_change_the_fit(multiclass_data, monkeypatch, params):
+    # Small steps run inline, large ones on the inter-op pool: the same graph either way.
+    from skdense import _runtime
+
+    X, y = multiclass_data
+    inline = _clf(max_iter=5, **params).fit(X, y)
+    monkeypatch.setattr(_runtime, "PARALLEL_STEP_WORK", 0)  # every step on the pool
+    pooled = _clf(max_iter=5, **params).fit(X, y)
+    np.testing.assert_allclose(pooled.loss_curve_, inline.loss_curve_, rtol=1e-6)
+    np.testing.assert_allclose(pooled.predict_proba(X), inline.predict_proba(X), rtol=1e-5)
+
+
 def test_quiet_by_default(multiclass_data, capfd):
     X, y = multiclass_data
     with warnings.catch_warnings():
