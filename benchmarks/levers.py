@@ -75,6 +75,8 @@ def epoch_calls(workload, repeats):
     """Seconds per epoch: one call per epoch, one call per batch, and per batch from numpy."""
     import tensorflow as tf
 
+    from skdense._runtime import step_executor
+
     network, data, batch, rng = _network(workload)
     x, y, w = data.resident()
     n = data.n_samples
@@ -83,22 +85,27 @@ def epoch_calls(workload, repeats):
     def whole_epoch():
         network.train_epoch(data, rng.permutation(n), batch)
 
+    def same_executor():  # the one train_epoch picks
+        return step_executor(network.device, batch * network._n_weights, network._inline_safe)
+
     def call_per_batch():
         order = tf.constant(rng.permutation(n), tf.int32)
-        for start in range(0, n, batch):
-            network._train_block(x, y, w, order[start : start + batch], size)
+        with same_executor():
+            for start in range(0, n, batch):
+                network._train_block(x, y, w, order[start : start + batch], size)
 
     def call_per_batch_from_numpy():
         order = rng.permutation(n)
-        for start in range(0, n, batch):
-            rows = order[start : start + batch]
-            network._train_block(
-                tf.constant(data.x[rows]),
-                tf.constant(data.y[rows]),
-                tf.constant(data.sample_weight[rows]),
-                tf.range(len(rows), dtype=tf.int32),
-                size,
-            )
+        with same_executor():
+            for start in range(0, n, batch):
+                rows = order[start : start + batch]
+                network._train_block(
+                    tf.constant(data.x[rows]),
+                    tf.constant(data.y[rows]),
+                    tf.constant(data.sample_weight[rows]),
+                    tf.range(len(rows), dtype=tf.int32),
+                    size,
+                )
 
     return {
         "one compiled call per epoch, resident data (skdense)": _median_time(whole_epoch, repeats),
