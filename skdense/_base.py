@@ -195,10 +195,10 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         data, validation = self._split_validation(
             X, y, targets, sample_weight, early_stopping, split_seed
         )
-        config = self._training_config(1 if incremental else self.max_iter, data, targets)
         optimizer = self._optimizer_spec()
-        if state.learning_rate is None:
-            state.learning_rate = optimizer.initial_learning_rate(self.learning_rate_init)
+        config = self._training_config(
+            1 if incremental else self.max_iter, data, targets, optimizer
+        )
         with (
             _runtime.device_scope(self.device) as device,
             borrow_network(spec, targets.loss, optimizer, device) as network,
@@ -333,7 +333,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             validation_data, score
         )
 
-    def _training_config(self, max_epochs, data, targets):
+    def _training_config(self, max_epochs, data, targets, optimizer):
         if self.batch_size == "auto":
             batch_size = min(200, data.n_samples)
         else:
@@ -352,7 +352,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
             learning_rate_schedule=self.learning_rate,
-            learning_rate_init=self.learning_rate_init,
+            learning_rate_init=optimizer.initial_learning_rate(self.learning_rate_init),
             power_t=self.power_t,
             callbacks=tuple(self.callbacks or ()),
             verbose=int(self.verbose),

@@ -20,7 +20,9 @@ activation : {"identity", "logistic", "tanh", "relu", "elu", "gelu", "selu", "le
 solver : {"adam", "sgd", "rmsprop", "adagrad", "adamw", "nadam"} or keras.optimizers.Optimizer, \
 default="adam"
     The optimizer. A Keras optimizer instance is copied for every fit (the instance you pass
-    is never trained) and brings its own learning rate. "lbfgs" is not available.""",
+    is never trained) and brings its own learning rate: ``learning_rate_init`` is then
+    ignored, and ``learning_rate``'s schedules start from the instance's rate (a Keras
+    schedule inside the instance is left to run instead). "lbfgs" is not available.""",
     "alpha": """
 alpha : float, default=0.0001
     Strength of the penalty. With ``penalty="l2"`` it has the meaning of scikit-learn's

@@ -409,7 +409,9 @@ class TrainingConfig:
     tol: float = 1e-4
     n_iter_no_change: int = 10
     learning_rate_schedule: str = "constant"  # "constant", "invscaling" or "adaptive"
-    learning_rate_init: float = 1e-3
+    # The rate the schedules start from; None when the optimizer follows its own Keras
+    # schedule, which scikit-learn's schedules then leave alone.
+    learning_rate_init: float | None = 1e-3
     power_t: float = 0.5
     callbacks: tuple = ()
     verbose: int = 0
@@ -513,7 +515,7 @@ def train(network, data, config, state, rng, validation=None):
             if progress is not None:
                 progress.update(epoch + 1, values=list(logs.items()))
 
-            if config.learning_rate_schedule == "invscaling":
+            if config.learning_rate_schedule == "invscaling" and config.learning_rate_init:
                 state.learning_rate = config.learning_rate_init / (state.t + 1) ** config.power_t
             if no_improvement > config.n_iter_no_change:
                 if config.learning_rate_schedule != "adaptive" or state.learning_rate <= 1e-6:

@@ -96,6 +96,26 @@ def test_invscaling_schedule(multiclass_data):
     assert rates[3] == pytest.approx(0.01 / (3 * len(X) + 1) ** 0.5, rel=1e-5)
 
 
+def test_schedules_start_from_an_optimizer_instances_own_rate(multiclass_data):
+    X, y = multiclass_data
+    solver = keras.optimizers.SGD(learning_rate=0.05)
+    with pytest.warns(ConvergenceWarning):
+        clf = _clf(solver=solver, learning_rate="invscaling", power_t=0.5, max_iter=2).fit(X, y)
+    rates = clf.history_["learning_rate"]
+    assert rates[0] == pytest.approx(0.05)  # not learning_rate_init's 0.01
+    assert rates[1] == pytest.approx(0.05 / (len(X) + 1) ** 0.5, rel=1e-5)
+
+
+def test_an_optimizer_with_its_own_schedule_is_left_to_it(multiclass_data):
+    X, y = multiclass_data
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.05, decay_steps=1, decay_rate=0.9)
+    with pytest.warns(ConvergenceWarning):
+        clf = _clf(solver=keras.optimizers.SGD(schedule), learning_rate="invscaling", max_iter=3)
+        clf.fit(X, y)
+    rates = clf.history_["learning_rate"]
+    assert rates[0] < 0.05 and rates[2] < rates[1] < rates[0]  # decayed per step by Keras
+
+
 # --- continuing ---------------------------------------------------------------------------------
 
 
