@@ -189,6 +189,8 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             )
         state = copy.deepcopy(self._training_state) if continuing else TrainingState()
         state.n_iter = 0
+        if not incremental:  # each fit starts from learning_rate_init, as scikit-learn's does
+            state.learning_rate = None
         seeds = self._seed_sequence(state)
         split_seed, weight_seed, shuffle_seed = seeds.spawn(3)
         early_stopping = self.early_stopping and not incremental
@@ -204,11 +206,15 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             borrow_network(spec, targets.loss, optimizer, device) as network,
         ):
             if continuing:
-                network.load(self._network_weights, self._optimizer_state, weight_seed)
+                # The optimizer's moments carry over only to the same optimizer.
+                key, optimizer_state = self._optimizer_state
+                optimizer_state = optimizer_state if key == optimizer.key else None
+                network.load(self._network_weights, optimizer_state, weight_seed)
             else:
                 network.reset(weight_seed)
             train(network, data, config, state, np.random.default_rng(shuffle_seed), validation)
-            weights, optimizer_state = network.weights(), network.optimizer_state()
+            weights = network.weights()
+            optimizer_state = (optimizer.key, network.optimizer_state())
         self._store_fit(spec, targets, weights, optimizer_state, state, early_stopping)
         self._warn_about_stop(state, incremental)
         return self
@@ -360,7 +366,10 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         )
 
     def _store_fit(self, spec, targets, weights, optimizer_state, state, early_stopping):
-        """Write the fitted attributes, all at once, only after training succeeded."""
+        """Write the fitted attributes, all at once, only after training succeeded.
+
+        ``optimizer_state`` is ``(optimizer key, state arrays)``.
+        """
         self._network_spec = spec
         self._targets = targets
         self._network_weights = weights

@@ -61,6 +61,11 @@ class OptimizerSpec:
         }.get(solver, {"beta_1": beta_1, "beta_2": beta_2, "epsilon": epsilon})
         return cls(solver, tuple(sorted(options.items())))
 
+    @property
+    def key(self):
+        """What identifies the optimizer and the layout of its state, as plain data."""
+        return (self.name, self.options)
+
     def initial_learning_rate(self, default):
         """A user's optimizer instance brings its own learning rate."""
         if self.instance is None:

@@ -136,6 +136,30 @@ def test_warm_start_continues_the_same_network(multiclass_data):
     assert cold.loss_curve_ == first_curve  # without warm start: anew, same seed, same path
 
 
+def test_warm_start_with_another_solver_keeps_the_weights_not_the_moments(multiclass_data):
+    X, y = multiclass_data
+    clf = _clf(max_iter=5, warm_start=True, tol=0.0, n_iter_no_change=1000)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    trained_loss = clf.loss_curve_[-1]
+    for solver in ("sgd", keras.optimizers.RMSprop(learning_rate=0.001)):
+        clf.set_params(solver=solver, max_iter=1)
+        with pytest.warns(ConvergenceWarning):
+            clf.fit(X, y)
+        assert clf.loss_curve_[-1] < 0.5 * (trained_loss + clf.loss_curve_[0])  # not anew
+
+
+def test_warm_start_fit_starts_from_the_new_learning_rate_init(multiclass_data):
+    X, y = multiclass_data
+    clf = _clf(solver="sgd", learning_rate="adaptive", tol=10.0, n_iter_no_change=1)
+    clf.set_params(warm_start=True, max_iter=6).fit(X, y)
+    assert clf.history_["learning_rate"][-1] < 0.01  # the adaptive schedule lowered it
+    clf.set_params(learning_rate_init=0.002, max_iter=1)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert clf.history_["learning_rate"][-1] == pytest.approx(0.002)
+
+
 def test_warm_start_rejects_a_changed_architecture(multiclass_data):
     clf = _clf(max_iter=2, warm_start=True).fit(*multiclass_data)
     clf.set_params(hidden_layer_sizes=(4,))
