@@ -1,4 +1,4 @@
-"""Where and how networks run: devices, GPU memory policy and CPU threads, in one place.
+"""Where and how networks run: devices, GPU memory policy, CPU threads and executors, in one place.
 
 Nothing here knows about scikit-learn. The estimators run every fit and predict inside
 :func:`device_scope`, which sizes TensorFlow's thread pools to this process's CPU share the
