@@ -15,6 +15,7 @@ same network, data and process (threads: one process per setting), and timed as 
 """
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -181,9 +182,7 @@ def _executor_child(workload, repeats, inter_op, executor):
 
     _runtime.configure_threads()
     # the threshold step_executor compares a step's multiply-adds with
-    _runtime.PARALLEL_STEP_WORK = {"auto": _runtime.PARALLEL_STEP_WORK, "inline": math.inf}.get(
-        executor, 0
-    )
+    _runtime.PARALLEL_STEP_WORK = math.inf if executor == "inline" else 0
     times = epoch_calls(workload, repeats)
     return times["one compiled call per epoch, resident data (skdense)"]
 
@@ -191,10 +190,9 @@ def _executor_child(workload, repeats, inter_op, executor):
 def executors(workload, repeats):
     cores = os.cpu_count()
     settings = {
-        "skdense: inline below 2 M multiply-adds per step, else the inter-op pool": (0, "auto"),
-        "always inline (TensorFlow's single-threaded executor)": (0, "inline"),
-        f"always the inter-op pool ({cores} threads)": (0, "pool"),
-        "always the inter-op pool, of 1 thread (skdense 0.1.0)": (1, "pool"),
+        "inline (TensorFlow's single-threaded executor)": (0, "inline"),
+        f"the inter-op pool ({cores} threads)": (0, "pool"),
+        "the inter-op pool, of 1 thread (skdense 0.1.0, for every network)": (1, "pool"),
     }
     results = {}
     for label, (inter_op, executor) in settings.items():
@@ -208,9 +206,24 @@ def executors(workload, repeats):
     return results
 
 
+def _skdense_executors():
+    """Which executor skdense picks for each workload: the batch's multiply-adds per step."""
+    from skdense._runtime import PARALLEL_STEP_WORK
+
+    picks = {"inline": [], "the pool": []}
+    for name, (_, features, hidden, batch, classes) in WORKLOADS.items():
+        sizes = [features, *hidden, classes if classes > 2 else 1]
+        weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+        picks["inline" if batch * weights < PARALLEL_STEP_WORK else "the pool"].append(name)
+    return "; ".join(f"{', '.join(names)} {how}" for how, names in picks.items() if names)
+
+
 LEVERS = {
     "steps per compiled call and resident data (seconds per epoch)": (epoch_calls, ["W1", "W2"]),
-    "executor (seconds per epoch)": (executors, ["W1", "M1", "M2", "W2"]),
+    f"executor (seconds per epoch; skdense runs {_skdense_executors()})": (
+        executors,
+        ["W1", "M1", "M2", "W2"],
+    ),
     "network pool (seconds per 10-epoch fit)": (pool, ["W1"]),
     # W2 under XLA did not finish its first epoch in 5 minutes on the 2-core CPU
     "XLA on the CPU (seconds)": (xla, ["W1"]),
