@@ -72,7 +72,8 @@ verbose : bool or int, default=False
     "warm_start": """
 warm_start : bool, default=False
     When True, ``fit`` continues training the fitted network (same architecture) instead of
-    starting anew.""",
+    starting anew. Each such ``fit`` starts from ``learning_rate_init`` again, as in
+    scikit-learn; the optimizer's moments carry over unless ``solver`` changed.""",
     "momentum": """
 momentum : float, default=0.9
     Momentum of the "sgd" solver.""",
