@@ -368,6 +368,8 @@ def borrow_network(spec, loss, optimizer_spec, device, jit_compile=False):
     with _pool_lock:
         idle = _pool.get(key)
         network = idle.pop() if idle else None
+        if idle is not None and not idle:  # the eviction below expects no empty entries
+            del _pool[key]
     with tf.device(device):
         if network is None:
             network = CompiledNetwork(spec, loss, optimizer_spec, device, jit_compile=jit_compile)
