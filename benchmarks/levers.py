@@ -208,13 +208,13 @@ def executors(workload, repeats):
 
 def _skdense_executors():
     """Which executor skdense picks for each workload: the batch's multiply-adds per step."""
-    from skdense._runtime import PARALLEL_STEP_WORK
+    from skdense._runtime import runs_inline
 
     picks = {"inline": [], "the pool": []}
     for name, (_, features, hidden, batch, classes) in WORKLOADS.items():
         sizes = [features, *hidden, classes if classes > 2 else 1]
         weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
-        picks["inline" if batch * weights < PARALLEL_STEP_WORK else "the pool"].append(name)
+        picks["inline" if runs_inline("/CPU:0", batch * weights) else "the pool"].append(name)
     return "; ".join(f"{', '.join(names)} {how}" for how, names in picks.items() if names)
 
 

@@ -210,6 +210,11 @@ def configure_threads():
 PARALLEL_STEP_WORK = 2**21
 
 
+def runs_inline(device, work_per_step, inline_safe=True):
+    """Whether :func:`step_executor` runs such a step inline (see there)."""
+    return inline_safe and work_per_step < PARALLEL_STEP_WORK and "GPU" not in device.upper()
+
+
 def step_executor(device, work_per_step, inline_safe=True):
     """The context in which to call a compiled function doing ``work_per_step`` multiply-adds.
 
@@ -221,5 +226,5 @@ def step_executor(device, work_per_step, inline_safe=True):
     graphs not known to be ``inline_safe``: the single-threaded executor hung on the
     conditional update of Keras's loss-scaling optimizer.
     """
-    inline = inline_safe and work_per_step < PARALLEL_STEP_WORK and "GPU" not in device.upper()
+    inline = runs_inline(device, work_per_step, inline_safe)
     return tf.experimental.function_executor_type("SINGLE_THREADED_EXECUTOR" if inline else "")
