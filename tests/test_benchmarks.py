@@ -24,12 +24,10 @@ PEER_COLUMNS = (
 )
 
 
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    """Run the quick benchmark once; returns the report's text and the raw records."""
-    out = tmp_path_factory.mktemp("benchmarks") / "smoke.md"
+def _run_script(script, *args):
+    """Run a benchmark script from the repository root, as a maintainer does; it must succeed."""
     done = subprocess.run(
-        [sys.executable, "benchmarks/run.py", "--quick", "--machine", "smoke", "--out", str(out)],
+        [sys.executable, script, *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -37,6 +35,13 @@ def quick_run(tmp_path_factory):
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """Run the quick benchmark once; returns the report's text and the raw records."""
+    out = tmp_path_factory.mktemp("benchmarks") / "smoke.md"
+    _run_script("benchmarks/run.py", "--quick", "--machine", "smoke", "--out", str(out))
     return out.read_text(), json.loads(out.with_suffix(".json").read_text())
 
 
@@ -76,15 +81,7 @@ def test_quick_report_states_machine_and_versions_without_local_paths(quick_run)
 def test_levers_quick_writes_every_lever(tmp_path):
     """``benchmarks/levers.py --quick`` measures each lever with and without it."""
     out = tmp_path / "levers.md"
-    done = subprocess.run(
-        [sys.executable, "benchmarks/levers.py", "--quick", "--out", str(out)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    _run_script("benchmarks/levers.py", "--quick", "--out", str(out))
     measured = json.loads(out.with_suffix(".json").read_text())
     assert len(measured) == 4
     for per_workload in measured.values():
