@@ -11,7 +11,8 @@ same network, data and process (threads: one process per setting), and timed as 
 * network pool: refitting a pooled architecture vs the first fit of a new one (build + trace);
 * executor: small steps run inline on TensorFlow's single-threaded executor, larger ones on
   the inter-op pool (skdense), vs always one or the other, vs a pool of one thread;
-* XLA: ``jit_compile=True`` on the epoch function vs off (skdense's default).
+* XLA: ``jit_compile=True`` on the epoch function vs off (skdense picks by the rule in
+  ``skdense._backends.tensorflow.xla_pays``, calibrated by ``benchmarks/xla_rule.py``).
 """
 
 import argparse
@@ -38,9 +39,9 @@ WORKLOADS = {
 }
 
 
-def _network(workload, jit_compile=False):
-    from skdense._network import NetworkSpec
-    from skdense._training import CompiledNetwork, OptimizerSpec, TrainingData
+def _network(workload):
+    from skdense._spec import NetworkSpec, OptimizerSpec, TrainingData
+    from skdense._training import CompiledNetwork
 
     n, features, hidden, batch, classes = WORKLOADS[workload]
     rng = np.random.default_rng(0)
@@ -57,7 +58,7 @@ def _network(workload, jit_compile=False):
         l2=5e-5,
     )
     loss = "categorical_crossentropy" if multiclass else "binary_crossentropy"
-    network = CompiledNetwork(spec, loss, OptimizerSpec("adam"), jit_compile=jit_compile)
+    network = CompiledNetwork(spec, loss, OptimizerSpec("adam"))
     data = TrainingData(X, y[:, None].astype(np.float32), np.ones(n, np.float32))
     return network, data, batch, rng
 
@@ -74,39 +75,27 @@ def _median_time(run, repeats):
 
 def epoch_calls(workload, repeats):
     """Seconds per epoch: one call per epoch, one call per batch, and per batch from numpy."""
-    import tensorflow as tf
-
-    from skdense._runtime import step_executor
-
     network, data, batch, rng = _network(workload)
-    x, y, w = data.resident()
+    engine = network.engine
+    arrays = data.resident(engine, batch)
     n = data.n_samples
-    size = tf.constant(batch, tf.int32)
 
     def whole_epoch():
         network.train_epoch(data, rng.permutation(n), batch)
 
-    def same_executor():  # the one train_epoch picks
-        return step_executor(network.device, batch * network._n_weights, network._inline_safe)
-
     def call_per_batch():
-        order = tf.constant(rng.permutation(n), tf.int32)
-        with same_executor():
-            for start in range(0, n, batch):
-                network._train_block(x, y, w, order[start : start + batch], size)
+        order = rng.permutation(n).astype(np.int32)
+        for start in range(0, n, batch):
+            engine.train_rows(arrays, order[start : start + batch])
 
     def call_per_batch_from_numpy():
         order = rng.permutation(n)
-        with same_executor():
-            for start in range(0, n, batch):
-                rows = order[start : start + batch]
-                network._train_block(
-                    tf.constant(data.x[rows]),
-                    tf.constant(data.y[rows]),
-                    tf.constant(data.sample_weight[rows]),
-                    tf.range(len(rows), dtype=tf.int32),
-                    size,
-                )
+        for start in range(0, n, batch):
+            rows = order[start : start + batch]
+            batch_arrays = [
+                engine.to_device(a[rows]) for a in (data.x, data.y, data.sample_weight)
+            ]
+            engine.train_rows(batch_arrays, np.arange(len(rows), dtype=np.int32))
 
     return {
         "one compiled call per epoch, resident data (skdense)": _median_time(whole_epoch, repeats),
@@ -157,18 +146,16 @@ def xla(workload, repeats):
     """Seconds per epoch with and without XLA, and the first epoch (compile) of each."""
     results = {}
     for jit in (False, True):
-        network, data, batch, rng = _network(workload, jit_compile=jit)
+        network, data, batch, rng = _network(workload)
+
+        def epoch(network=network, data=data, batch=batch, rng=rng, jit=jit):
+            network.train_epoch(data, rng.permutation(data.n_samples), batch, xla=jit)
+
         start = time.perf_counter()
-        network.train_epoch(data, rng.permutation(data.n_samples), batch)
+        epoch()
         first = time.perf_counter() - start
-        steady = _median_time(
-            lambda network=network, data=data, batch=batch, rng=rng: network.train_epoch(
-                data, rng.permutation(data.n_samples), batch
-            ),
-            repeats,
-        )
-        label = "XLA (jit_compile=True)" if jit else "no XLA (skdense)"
-        results[f"{label}, per epoch"] = steady
+        label = "XLA (jit_compile=True)" if jit else "no XLA"
+        results[f"{label}, per epoch"] = _median_time(epoch, repeats)
         results[f"{label}, first epoch incl. compile"] = first
     return results
 
@@ -179,8 +166,9 @@ def _executor_child(workload, repeats, inter_op, executor):
     if inter_op:  # set before skdense's first op: skdense keeps a user's choice
         tf.config.threading.set_inter_op_parallelism_threads(inter_op)
     from skdense import _runtime
+    from skdense._backends import tensorflow as tf_backend
 
-    _runtime.configure_threads()
+    tf_backend.configure_threads(_runtime.cpu_share())
     # the threshold step_executor compares a step's multiply-adds with
     _runtime.PARALLEL_STEP_WORK = math.inf if executor == "inline" else 0
     times = epoch_calls(workload, repeats)
@@ -225,8 +213,7 @@ LEVERS = {
         ["W1", "M1", "M2", "W2"],
     ),
     "network pool (seconds per 10-epoch fit)": (pool, ["W1"]),
-    # W2 under XLA did not finish its first epoch in 5 minutes on the 2-core CPU
-    "XLA on the CPU (seconds)": (xla, ["W1"]),
+    "XLA on the CPU (seconds)": (xla, ["W1", "W2"]),
 }
 
 

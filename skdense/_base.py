@@ -17,14 +17,13 @@ import weakref
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
-import keras
 import numpy as np
 import sklearn.base
 from sklearn.base import BaseEstimator, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -33,23 +32,17 @@ from sklearn.utils.validation import (
 )
 
 from skdense import _runtime
-from skdense._network import (
+from skdense._spec import (
     ACTIVATIONS,
-    NetworkSpec,
-    build_network,
-    dense_layer_weights,
-    resolve_initializer,
-)
-from skdense._training import (
     SOLVERS,
+    NetworkSpec,
     OptimizerSpec,
     TrainingConfig,
     TrainingData,
     TrainingState,
     Validation,
-    borrow_network,
-    predict_logits,
-    train,
+    dense_layer_weights,
+    resolve_initializer,
 )
 
 _FLOAT_DTYPES = (np.float32, np.float64)
@@ -112,7 +105,8 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions({*SOLVERS, "lbfgs"}), keras.optimizers.Optimizer],
+        # A keras.optimizers.Optimizer, recognised without importing Keras.
+        "solver": [StrOptions({*SOLVERS, "lbfgs"}), HasMethods(["apply", "get_config"])],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
@@ -201,6 +195,9 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         config = self._training_config(
             1 if incremental else self.max_iter, data, targets, optimizer
         )
+        # Keras and the backend load here, at the first fit, never at import.
+        from skdense._training import borrow_network, train
+
         with (
             _runtime.device_scope(self.device) as device,
             borrow_network(spec, targets.loss, optimizer, device) as network,
@@ -290,6 +287,8 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
     def _kernel_initializer(self):
         name = resolve_initializer(self.kernel_initializer, self.activation)
         try:
+            import keras
+
             keras.initializers.get(name)
         except ValueError:
             raise ValueError(
@@ -421,6 +420,8 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self, "_network_weights")
         with _numeric_input():
             X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
+        from skdense._training import predict_logits
+
         with _runtime.device_scope(self.device) as device:
             return predict_logits(
                 self._network_spec,
@@ -440,8 +441,10 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self, "_network_weights")
         built_from, model = _standalone_models.get(self, (None, None))
         if built_from is not self._network_weights:
-            _runtime.configure_threads()  # this may be the process's first TensorFlow op
-            model = build_network(self._network_spec)[0]
+            from skdense._network import build_network
+
+            with _runtime.device_scope("cpu"):  # this may be the process's first Keras call
+                model = build_network(self._network_spec)[0]
             model.set_weights(self._network_weights)
             _standalone_models[self] = (self._network_weights, model)
         return model

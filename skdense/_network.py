@@ -1,52 +1,25 @@
-"""Network specification -> Keras model. Knows nothing about scikit-learn.
+"""Network specification -> Keras model, on any Keras backend. Knows nothing about scikit-learn.
 
-A :class:`NetworkSpec` is a small, hashable description of a dense network. It is all that is
-needed to rebuild the Keras model, so fitted estimators store the spec plus numpy weights
-(never Keras objects) and networks with the same spec can share one built and traced model.
+A :class:`~skdense._spec.NetworkSpec` is all that is needed to rebuild the Keras model, so
+fitted estimators store the spec plus numpy weights (never Keras objects) and networks with the
+same spec can share one built and compiled model.
 """
 
-import dataclasses
+import math
 
 import keras
 import numpy as np
+import scipy.stats
 
-# scikit-learn's activation names mapped to Keras's; any other Keras activation name passes.
-SKLEARN_ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
-KERAS_ACTIVATIONS = ("elu", "gelu", "selu", "leaky_relu", "silu", "swish", "softplus", "mish")
-ACTIVATIONS = (*SKLEARN_ACTIVATIONS, *KERAS_ACTIVATIONS)
-_RELU_FAMILY = {"relu", "elu", "gelu", "leaky_relu", "silu", "swish", "mish"}
-
-# Output activations applied on top of the logits, named as in ``out_activation_``.
-OUTPUT_ACTIVATIONS = {
-    "identity": "linear",
-    "logistic": "sigmoid",
-    "softmax": "softmax",
-    "exp": "exponential",
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class NetworkSpec:
-    """Everything that determines the structure of a dense network."""
-
-    n_features: int
-    hidden_layer_sizes: tuple = ()
-    activation: str = "relu"
-    n_outputs: int = 1
-    out_activation: str = "identity"
-    dropout: tuple = ()  # one rate per hidden layer
-    batch_normalization: bool = False
-    kernel_initializer: str = "glorot_uniform"
-    l1: float = 0.0  # penalty per kernel weight, before division by the batch size
-    l2: float = 0.0
-    dtype_policy: str = "float32"  # or "mixed_float16" / "mixed_bfloat16"
-
-
-def resolve_initializer(kernel_initializer, activation):
-    """``"auto"`` is He initialisation for the ReLU family and Glorot otherwise."""
-    if kernel_initializer != "auto":
-        return kernel_initializer
-    return "he_uniform" if activation in _RELU_FAMILY else "glorot_uniform"
+from skdense._spec import (  # noqa: F401 - re-exported: older pickles name them here
+    ACTIVATIONS,
+    OUTPUT_ACTIVATIONS,
+    SKLEARN_ACTIVATIONS,
+    NetworkSpec,
+    dense_layer_weights,
+    resolve_initializer,
+    weight_roles,
+)
 
 
 def keras_activation(name):
@@ -114,13 +87,7 @@ def initial_weights(model, spec, seed_sequence):
         role = variable.path.rsplit("/", 1)[-1]
         shape = tuple(variable.shape)
         if role == "kernel":
-            initializer = keras.initializers.get(spec.kernel_initializer)
-            config = initializer.get_config()
-            seed = int(next(seeds) % 2**31)
-            if "seed" in config:  # random initializers; constant ones take no seed
-                initializer = type(initializer).from_config({**config, "seed": seed})
-            value = initializer(shape, dtype="float32")
-            weights.append(keras.ops.convert_to_numpy(value))
+            weights.append(_initial_kernel(spec.kernel_initializer, shape, int(next(seeds))))
         elif role in ("gamma", "moving_variance"):
             weights.append(np.ones(shape, dtype=np.float32))
         elif role in ("bias", "beta", "moving_mean"):
@@ -130,28 +97,39 @@ def initial_weights(model, spec, seed_sequence):
     return weights
 
 
-def weight_roles(spec):
-    """``(layer, role)`` of every weight of ``build_network(spec)``, in ``get_weights()`` order."""
-    roles = []
-    for depth in range(1, len(spec.hidden_layer_sizes) + 1):
-        roles.append((f"hidden_{depth}", "kernel"))
-        if spec.batch_normalization:
-            roles += [(f"batch_norm_{depth}", r) for r in ("gamma", "beta")]
-            roles += [(f"batch_norm_{depth}", r) for r in ("moving_mean", "moving_variance")]
+def _initial_kernel(name, shape, seed):
+    """A kernel drawn by the named Keras initializer.
+
+    Keras's variance-scaling family (Glorot, He, LeCun; uniform or normal: every initializer
+    skdense picks) is drawn here with numpy, by Keras's formulas, so that a ``random_state``
+    gives the same network on every backend. Other initializers draw with the backend's
+    random generator: deterministic, but not the same numbers on TensorFlow and JAX.
+    """
+    initializer = keras.initializers.get(name)
+    config = initializer.get_config()
+    if isinstance(initializer, keras.initializers.VarianceScaling):
+        rng = np.random.default_rng(seed)
+        fan_in, fan_out = shape[0], shape[-1]
+        fans = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}
+        variance = initializer.scale / max(1.0, fans[initializer.mode])
+        distribution = initializer.distribution
+        if distribution == "uniform":
+            limit = math.sqrt(3.0 * variance)
+            value = rng.uniform(-limit, limit, size=shape)
+        elif distribution == "truncated_normal":  # within two standard deviations
+            stddev = math.sqrt(variance) / _TRUNCATED_NORMAL_STDDEV
+            value = scipy.stats.truncnorm.rvs(-2, 2, scale=stddev, size=shape, random_state=rng)
         else:
-            roles.append((f"hidden_{depth}", "bias"))
-    return [*roles, ("output", "kernel"), ("output", "bias")]
+            value = rng.normal(0.0, math.sqrt(variance), size=shape)
+        return value.astype(np.float32)
+    if "seed" in config:  # random initializers; constant ones take no seed
+        initializer = type(initializer).from_config({**config, "seed": seed % 2**31})
+    return keras.ops.convert_to_numpy(initializer(shape, dtype="float32"))
 
 
-def dense_layer_weights(spec):
-    """Indices into the weight list of each dense layer's kernel and bias (``None``: no bias)."""
-    roles = weight_roles(spec)
-    layers = [layer for layer, role in roles if role == "kernel"]
-    kernels = [roles.index((layer, "kernel")) for layer in layers]
-    biases = [
-        roles.index((layer, "bias")) if (layer, "bias") in roles else None for layer in layers
-    ]
-    return kernels, biases
+# The standard deviation of a unit normal truncated to [-2, 2]: Keras divides by it so that the
+# truncated draw keeps the variance asked for.
+_TRUNCATED_NORMAL_STDDEV = 0.87962566103423978
 
 
 def reseed_dropout(model, seed_sequence):

@@ -2,7 +2,7 @@
 
 A fitted skdense estimator holds numpy arrays, Python builtins, scikit-learn objects (the
 label encoder) and instances of four small skdense classes that hold data only: the network's
-:class:`~skdense._network.NetworkSpec`, the :class:`~skdense._training.TrainingState` and a
+:class:`~skdense._spec.NetworkSpec`, the :class:`~skdense._spec.TrainingState` and a
 target encoder from :mod:`skdense._targets`. The Keras network that trained it is borrowed
 from a pool and never part of the state. So:
 
@@ -13,9 +13,8 @@ from a pool and never part of the state. So:
   :data:`skdense.TRUSTED_TYPES` lists skdense's, built by :func:`trusted_types` below.
 """
 
-from skdense._network import NetworkSpec
+from skdense._spec import NetworkSpec, TrainingState
 from skdense._targets import ClassTargets, RegressionTargets
-from skdense._training import TrainingState
 
 # Every skdense class whose instances a fitted estimator's state may hold, besides the
 # estimator itself. A new one must be added here (tests/test_skops.py checks it).
@@ -34,4 +33,10 @@ def trusted_types(estimator_classes):
     ``BaseEstimator.__setstate__`` for the estimators, plain attribute assignment for the
     rest): trusting them runs no code named by the file.
     """
-    return tuple(sorted({type_name(cls) for cls in (*estimator_classes, *STATE_TYPES)}))
+    names = {type_name(cls) for cls in (*estimator_classes, *STATE_TYPES)}
+    return tuple(sorted(names | set(_FORMER_TYPE_NAMES)))
+
+
+# Where state classes lived before skdense 0.2; files saved then name them so. Their modules
+# still re-export them, so loading such a file finds the same classes.
+_FORMER_TYPE_NAMES = ("skdense._network.NetworkSpec", "skdense._training.TrainingState")

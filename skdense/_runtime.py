@@ -1,41 +1,25 @@
-"""Where and how networks run: devices, GPU memory policy, CPU threads and executors, in one place.
+"""Where and how networks run: backend, devices, CPU share and compilation choices, in one place.
 
-Nothing here knows about scikit-learn. The estimators run every fit and predict inside
-:func:`device_scope`, which sizes TensorFlow's thread pools to this process's CPU share the
-first time (TensorFlow fixes them when its runtime starts) and lends a device for the call.
+Nothing here knows about scikit-learn, and nothing here imports Keras until a network is
+needed: the backend module (:mod:`skdense._backends`) is looked up at the first fit or predict.
+Every fit and predict runs inside :func:`device_scope`, which prepares the backend once per
+process (thread pools, compilation cache) and lends a device for the call.
 """
 
 import collections
 import contextlib
-import functools
 import os
 import re
 import sys
 import threading
 
 import joblib
-import tensorflow as tf
 
 _GPU_NAME = re.compile(r"^gpu(?::(\d+))?$")
 THREADS_VARIABLE = "SKDENSE_NUM_THREADS"
 
 
 # --- devices -----------------------------------------------------------------------------------
-
-
-@functools.cache
-def visible_gpus():
-    """The GPUs TensorFlow can see, with memory growth switched on for each.
-
-    Memory growth makes TensorFlow take GPU memory as a fit needs it instead of reserving the
-    whole card at start-up, so several processes (or a notebook next to a training job) can share
-    a GPU. It has to be set before TensorFlow touches the device, hence here, once.
-    """
-    gpus = tf.config.list_physical_devices("GPU")
-    for gpu in gpus:
-        with contextlib.suppress(RuntimeError):  # already initialised by the user: keep theirs
-            tf.config.experimental.set_memory_growth(gpu, True)
-    return tuple(gpus)
 
 
 def parse_device(device):
@@ -54,53 +38,68 @@ def parse_device(device):
     return "gpu", None if match.group(1) is None else int(match.group(1))
 
 
-def resolve_device(device, gpus=None, busy=None, slot=0):
-    """The TensorFlow device string for a ``device`` parameter value.
+def resolve_device(device, gpus, busy=None, slot=0, install_hint=""):
+    """The device name (``"/CPU:0"`` or ``"/GPU:N"``) for a ``device`` parameter value.
 
-    ``"auto"`` falls back to the CPU without GPUs; with several, it takes the GPU running the
-    fewest calls in this process (``busy`` maps device strings to counts), ties going to the
-    first from index ``slot`` on. So concurrent fits in the threads of one worker each get their
-    own GPU, and worker processes with different slots start on different GPUs.
-    ``"gpu"``/``"gpu:N"`` raise a clear error when no such GPU is visible rather than silently
-    training on the CPU. ``gpus`` is the list of visible GPUs (tests pass a fake one).
+    ``gpus`` is the number of GPUs the backend sees. ``"auto"`` falls back to the CPU without
+    GPUs; with several, it takes the GPU running the fewest calls in this process (``busy``
+    maps device names to counts), ties going to the first from index ``slot`` on. So
+    concurrent fits in the threads of one worker each get their own GPU, and worker processes
+    with different slots start on different GPUs. ``"gpu"``/``"gpu:N"`` raise a clear error
+    when no such GPU is visible rather than silently training on the CPU.
     """
     kind, index = parse_device(device)
     if kind == "cpu":
         return "/CPU:0"
-    gpus = visible_gpus() if gpus is None else gpus
     if kind == "auto":
         if not gpus:
             return "/CPU:0"
         busy = busy or {}
-        from_slot = [(slot + k) % len(gpus) for k in range(len(gpus))]
+        from_slot = [(slot + k) % gpus for k in range(gpus)]
         return f"/GPU:{min(from_slot, key=lambda i: busy.get(f'/GPU:{i}', 0))}"
     index = 0 if index is None else index
-    if index >= len(gpus):
+    if index >= gpus:
         raise ValueError(
-            f"device={device!r} asks for GPU {index}, but TensorFlow sees {len(gpus)} GPU(s). "
-            "Install the CUDA build with `pip install 'skdense[gpu]'`, check "
-            "CUDA_VISIBLE_DEVICES, or use device='auto' to fall back to the CPU."
+            f"device={device!r} asks for GPU {index}, but the Keras backend sees {gpus} GPU(s). "
+            f"{install_hint}Check CUDA_VISIBLE_DEVICES, or use device='auto' to fall back to "
+            "the CPU."
         )
     return f"/GPU:{index}"
 
 
-_calls_in_flight = collections.Counter()  # device string -> fits and predicts running on it
+_calls_in_flight = collections.Counter()  # device name -> fits and predicts running on it
 _in_flight_lock = threading.Lock()
+
+
+def backend():
+    """The backend module for Keras's configured backend (imports Keras on first use)."""
+    from skdense import _backends
+
+    return _backends.current()
 
 
 @contextlib.contextmanager
 def device_scope(device):
     """Lend the device for one fit or predict of an estimator with this ``device`` parameter.
 
-    Sizes TensorFlow's threads first (see :func:`configure_threads`), then counts the call
+    Prepares the backend first (see the backend's ``prepare_process``), then counts the call
     against the device it got until the block exits, so ``"auto"`` spreads concurrent calls.
+    Yields the device name.
     """
-    configure_threads()
+    engine = backend()
+    engine.prepare_process(cpu_share())
     with _in_flight_lock:
-        name = resolve_device(device, busy=_calls_in_flight, slot=_process_slot())
+        name = resolve_device(
+            device,
+            engine.visible_gpu_count(),
+            busy=_calls_in_flight,
+            slot=_process_slot(),
+            install_hint=engine.GPU_INSTALL_HINT,
+        )
         _calls_in_flight[name] += 1
     try:
-        yield name
+        with engine.on_device(name):
+            yield name
     finally:
         with _in_flight_lock:
             _calls_in_flight[name] -= 1
@@ -166,42 +165,7 @@ def cpu_share(environ=None, worker_threads=None, n_cpus=None):
     return max(1, joblib.cpu_count() if n_cpus is None else int(n_cpus))
 
 
-_threads_lock = threading.Lock()
-_threads_configured = False
-
-
-def configure_threads():
-    """Size TensorFlow's CPU thread pools to :func:`cpu_share`, once per process.
-
-    TensorFlow sizes its intra-op pool (threads inside one operation) and inter-op pool
-    (operations in parallel) to the whole machine when its runtime starts, and cannot resize
-    them later. In a worker process that shares the machine with others, that oversubscribes
-    the CPU, so the estimators call this before their first TensorFlow operation, and both
-    pools get the process's share. Whether a training step uses the inter-op pool at all is
-    chosen per call by :func:`step_executor`. Settings the user made with
-    ``tf.config.threading``, or a runtime already started, are left alone.
-
-    Returns the ``(intra_op, inter_op)`` thread counts TensorFlow reports (0: its default).
-    """
-    global _threads_configured
-    threading_config = tf.config.threading
-    with _threads_lock:
-        chosen_by_user = threading_config.get_intra_op_parallelism_threads() or (
-            threading_config.get_inter_op_parallelism_threads()
-        )
-        if not _threads_configured and not chosen_by_user:
-            n_threads = cpu_share()
-            with contextlib.suppress(RuntimeError):  # TensorFlow already started: too late
-                threading_config.set_intra_op_parallelism_threads(n_threads)
-                threading_config.set_inter_op_parallelism_threads(n_threads)
-        _threads_configured = True
-        return (
-            threading_config.get_intra_op_parallelism_threads(),
-            threading_config.get_inter_op_parallelism_threads(),
-        )
-
-
-# --- executors -----------------------------------------------------------------------------------
+# --- how a step runs ---------------------------------------------------------------------------
 
 # Multiply-adds per training step (batch rows x network weights) from which a step has enough
 # arithmetic to gain from running independent operations on several threads. Measured on 2
@@ -211,20 +175,6 @@ PARALLEL_STEP_WORK = 2**21
 
 
 def runs_inline(device, work_per_step, inline_safe=True):
-    """Whether :func:`step_executor` runs such a step inline (see there)."""
+    """Whether TensorFlow should run a step of this size inline, on its single-threaded
+    executor, rather than on its inter-op pool (see ``_backends.tensorflow.step_executor``)."""
     return inline_safe and work_per_step < PARALLEL_STEP_WORK and "GPU" not in device.upper()
-
-
-def step_executor(device, work_per_step, inline_safe=True):
-    """The context in which to call a compiled function doing ``work_per_step`` multiply-adds.
-
-    A small network's step is a chain of tiny operations, and handing each to the inter-op
-    pool costs more than the operation itself: TensorFlow's single-threaded executor runs them
-    inline in the calling thread instead (each operation still uses the intra-op pool), which
-    halves the time per step of an MLP(100) at batch 32. Larger steps, and every step on a GPU,
-    where operations are asynchronous launches, keep TensorFlow's default executor, and so do
-    graphs not known to be ``inline_safe``: the single-threaded executor hung on the
-    conditional update of Keras's loss-scaling optimizer.
-    """
-    inline = runs_inline(device, work_per_step, inline_safe)
-    return tf.experimental.function_executor_type("SINGLE_THREADED_EXECUTOR" if inline else "")

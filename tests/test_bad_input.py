@@ -13,7 +13,6 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
-import skdense._base
 from skdense import DenseRegressor, MLPClassifier
 
 ERRORS_DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
@@ -230,8 +229,10 @@ def no_training(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("training or prediction started before the input was checked")
 
-    monkeypatch.setattr(skdense._base, "borrow_network", refuse)
-    monkeypatch.setattr(skdense._base, "predict_logits", refuse)
+    from skdense import _training
+
+    monkeypatch.setattr(_training, "borrow_network", refuse)
+    monkeypatch.setattr(_training, "predict_logits", refuse)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -23,10 +23,11 @@ def test_each_solver_trains(multiclass_data, solver):
 
 
 def test_sgd_momentum_and_nesterov_reach_the_keras_optimizer(multiclass_data):
-    from skdense._training import OptimizerSpec
+    from skdense._spec import OptimizerSpec
+    from skdense._training import build_optimizer
 
     spec = OptimizerSpec.from_params("sgd", 0.7, False, 0.9, 0.999, 1e-8)
-    optimizer = spec.build(learning_rate=0.1)
+    optimizer = build_optimizer(spec, learning_rate=0.1)
     assert isinstance(optimizer, keras.optimizers.SGD)
     assert optimizer.momentum == 0.7 and optimizer.nesterov is False
     # momentum matters: with and without it, SGD takes different paths

@@ -1,6 +1,7 @@
-"""How a process shares its machine: TensorFlow threads sized to its CPU share, GPUs spread
-over concurrent fits. The choosing logic runs on fake inputs; one subprocess checks the real
-TensorFlow runtime end to end."""
+"""How a process shares its machine: TensorFlow threads sized to its CPU share, JAX's compiled
+programs cached on disk, GPUs spread over concurrent fits. The choosing logic runs on fake
+inputs; subprocesses check the real runtimes end to end. The TensorFlow backend's functions are
+tested whichever backend Keras runs on: they need TensorFlow, not Keras set to it."""
 
 import os
 import subprocess
@@ -11,8 +12,27 @@ import threading
 import pytest
 
 from skdense import _runtime
+from skdense._backends import tensorflow as tf_backend
 
-FOUR_GPUS = ["gpu0", "gpu1", "gpu2", "gpu3"]
+
+class _TwoGpuBackend:
+    """A backend module that sees two GPUs and places nothing."""
+
+    GPU_INSTALL_HINT = ""
+
+    @staticmethod
+    def prepare_process(cpu_share):
+        pass
+
+    @staticmethod
+    def visible_gpu_count():
+        return 2
+
+    @staticmethod
+    def on_device(name):
+        import contextlib
+
+        return contextlib.nullcontext()
 
 
 # --- CPU share ---------------------------------------------------------------------------------
@@ -75,8 +95,8 @@ class _FakeThreading:
 def fake_threading(monkeypatch):
     def install(**state):
         fake = _FakeThreading(**state)
-        monkeypatch.setattr(_runtime.tf.config, "threading", fake)
-        monkeypatch.setattr(_runtime, "_threads_configured", False)
+        monkeypatch.setattr(tf_backend.tf.config, "threading", fake)
+        monkeypatch.setattr(tf_backend, "_threads_configured", False)
         monkeypatch.setenv("SKDENSE_NUM_THREADS", "3")
         return fake
 
@@ -85,27 +105,29 @@ def fake_threading(monkeypatch):
 
 def test_threads_sized_to_the_share_once(fake_threading):
     fake = fake_threading()
-    assert _runtime.configure_threads() == (3, 3)
+    assert tf_backend.configure_threads(3) == (3, 3)
     fake.intra = fake.inter = 0  # even if they read as unset again, nothing is set twice
-    _runtime.configure_threads()
+    tf_backend.configure_threads(3)
     assert fake.calls == [("intra", 3), ("inter", 3)]
 
 
 def test_thread_counts_chosen_by_the_user_are_kept(fake_threading):
     fake = fake_threading(intra=2)
-    assert _runtime.configure_threads() == (2, 0)
+    assert tf_backend.configure_threads(3) == (2, 0)
     assert fake.calls == []
 
 
 def test_tensorflow_already_started_is_left_alone(fake_threading):
     fake = fake_threading(started=True)
-    assert _runtime.configure_threads() == (0, 0)
+    assert tf_backend.configure_threads(3) == (0, 0)
     assert fake.calls == []
 
 
 def test_first_fit_sizes_tensorflow_threads_in_a_fresh_process():
     script = textwrap.dedent(
         """
+        import os
+        os.environ["KERAS_BACKEND"] = "tensorflow"
         import numpy as np, tensorflow as tf
         from skdense import SoftmaxClassifier
         X = np.random.default_rng(0).normal(size=(20, 3))
@@ -132,7 +154,7 @@ def test_first_fit_sizes_tensorflow_threads_in_a_fresh_process():
 def _executor_inside(device, work, inline_safe=True):
     from tensorflow.python.eager import context
 
-    with _runtime.step_executor(device, work, inline_safe):
+    with tf_backend.step_executor(device, work, inline_safe):
         return context.context().function_call_options.executor_type
 
 
@@ -159,32 +181,31 @@ def test_executor_choice_is_undone_after_the_call():
 
 
 def test_auto_without_gpus_is_the_cpu():
-    assert _runtime.resolve_device("auto", gpus=[], busy={"/CPU:0": 3}, slot=1) == "/CPU:0"
+    assert _runtime.resolve_device("auto", gpus=0, busy={"/CPU:0": 3}, slot=1) == "/CPU:0"
 
 
 def test_auto_takes_the_first_idle_gpu_from_the_process_slot():
-    assert _runtime.resolve_device("auto", gpus=FOUR_GPUS) == "/GPU:0"
-    assert _runtime.resolve_device("auto", gpus=FOUR_GPUS, slot=2) == "/GPU:2"
-    assert _runtime.resolve_device("auto", gpus=FOUR_GPUS, slot=5) == "/GPU:1"
+    assert _runtime.resolve_device("auto", gpus=4) == "/GPU:0"
+    assert _runtime.resolve_device("auto", gpus=4, slot=2) == "/GPU:2"
+    assert _runtime.resolve_device("auto", gpus=4, slot=5) == "/GPU:1"
 
 
 def test_auto_takes_the_least_busy_gpu():
     busy = {"/GPU:0": 1, "/GPU:1": 1, "/GPU:2": 0, "/GPU:3": 1}
-    assert _runtime.resolve_device("auto", gpus=FOUR_GPUS, busy=busy) == "/GPU:2"
+    assert _runtime.resolve_device("auto", gpus=4, busy=busy) == "/GPU:2"
     everyone_once = dict.fromkeys(["/GPU:0", "/GPU:1", "/GPU:2", "/GPU:3"], 1)
-    assert _runtime.resolve_device("auto", gpus=FOUR_GPUS, busy=everyone_once, slot=3) == "/GPU:3"
+    assert _runtime.resolve_device("auto", gpus=4, busy=everyone_once, slot=3) == "/GPU:3"
 
 
 def test_an_explicit_gpu_ignores_how_busy_it_is():
     busy = {"/GPU:1": 5}
-    assert _runtime.resolve_device("gpu:1", gpus=FOUR_GPUS, busy=busy) == "/GPU:1"
-    with pytest.raises(ValueError, match="asks for GPU 4, but TensorFlow sees 4"):
-        _runtime.resolve_device("gpu:4", gpus=FOUR_GPUS)
+    assert _runtime.resolve_device("gpu:1", gpus=4, busy=busy) == "/GPU:1"
+    with pytest.raises(ValueError, match="asks for GPU 4, but the Keras backend sees 4"):
+        _runtime.resolve_device("gpu:4", gpus=4)
 
 
 def test_concurrent_fits_in_one_process_each_get_their_own_gpu(monkeypatch):
-    monkeypatch.setattr(_runtime, "visible_gpus", lambda: FOUR_GPUS[:2])
-    monkeypatch.setattr(_runtime, "configure_threads", lambda: None)
+    monkeypatch.setattr(_runtime, "backend", lambda: _TwoGpuBackend)
     held, release, chosen = threading.Barrier(3), threading.Event(), []
 
     def fit():
@@ -204,3 +225,41 @@ def test_concurrent_fits_in_one_process_each_get_their_own_gpu(monkeypatch):
     # Released on exit: the next fit starts on the first GPU again.
     with _runtime.device_scope("auto") as device:
         assert device == "/GPU:0"
+
+
+# --- JAX's compilation cache -------------------------------------------------------------------
+
+
+def _fit_on_jax(environ):
+    script = textwrap.dedent(
+        """
+        import numpy as np, jax
+        from skdense import SoftmaxClassifier
+        X = np.random.default_rng(0).normal(size=(20, 3))
+        SoftmaxClassifier(max_iter=2).fit(X, X[:, 0] > 0)
+        print(jax.config.jax_compilation_cache_dir)
+        print(jax.config.jax_persistent_cache_min_compile_time_secs)
+        """
+    )
+    env = {**os.environ, "KERAS_BACKEND": "jax", **environ}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
+    )
+    return result.stdout.split()
+
+
+def test_jax_compiled_programs_are_cached_on_disk_by_default(tmp_path):
+    pytest.importorskip("jax")
+    folder, threshold = _fit_on_jax({"XDG_CACHE_HOME": str(tmp_path)})
+    assert folder.startswith(str(tmp_path / "skdense" / "jax-"))
+    assert float(threshold) == 0.0
+    assert any(os.scandir(folder)), "the first fit's compiled epoch was not written"
+
+
+def test_a_cache_folder_chosen_by_the_user_is_kept(tmp_path):
+    pytest.importorskip("jax")
+    chosen = tmp_path / "mine"
+    folder, _ = _fit_on_jax(
+        {"XDG_CACHE_HOME": str(tmp_path), "JAX_COMPILATION_CACHE_DIR": str(chosen)}
+    )
+    assert folder == str(chosen)

@@ -4,6 +4,7 @@ epochs (``max_iter``) as the resource."""
 import warnings
 
 import joblib
+import keras
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
@@ -43,6 +44,10 @@ def test_grid_search_with_loky_processes_matches_sequential(binary_data):
         np.testing.assert_allclose(parallel[key], sequential[key], rtol=1e-4)
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="TensorFlow's thread pools; JAX has none to size",
+)
 def test_loky_workers_size_tensorflow_to_their_share(monkeypatch):
     # joblib gives each of n_jobs workers cpu_count() // n_jobs threads through
     # OMP_NUM_THREADS unless the parent set it; SKDENSE_NUM_THREADS would override both.

@@ -1,0 +1,176 @@
+"""The JAX backend: a whole epoch in one ``jax.jit`` + ``lax.scan``, through Keras's stateless API.
+
+The network's variables stay Keras variables; an epoch reads their values, runs the compiled
+scan over a ``[n_batches, batch]`` block of row indices with ``model.stateless_call`` and
+``optimizer.stateless_apply`` (Keras's public functional API), then writes the new values
+back, so callbacks, ``get_weights`` and the optimizer see what they would on TensorFlow. The
+last partial batch runs as one more compiled step with its true size.
+
+XLA always compiles here, so compiled programs are kept in JAX's persistent compilation cache
+(on disk, shared by worker processes and later runs): see :func:`prepare_process`.
+"""
+
+import os
+import threading
+
+import jax
+import keras
+import numpy as np
+
+from skdense import _losses
+
+NAME = "jax"
+GPU_INSTALL_HINT = "Install JAX's CUDA build (`pip install 'jax[cuda13]'`). "
+CACHE_VARIABLE = "JAX_COMPILATION_CACHE_DIR"
+
+_prepare_lock = threading.Lock()
+_prepared = False
+
+
+def default_cache_dir():
+    """Where compiled programs are kept when the user has chosen no folder for JAX."""
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(root, "skdense", f"jax-{jax.__version__}")
+
+
+def prepare_process(cpu_share):
+    """Turn on JAX's persistent compilation cache, once per process, unless the user chose.
+
+    Compiling a new network's epoch costs 0.3-1 s on a CPU; reading it back from the cache
+    costs milliseconds, in this process, in joblib or Dask workers and in later runs. A folder
+    the user set (``JAX_COMPILATION_CACHE_DIR`` or ``jax.config``) is kept, and so is a cache
+    they switched off (``jax_enable_compilation_cache=False``). JAX caches only programs that
+    took over a second to compile by default; ours take less, so that threshold is lowered to
+    zero unless the user changed it.
+    """
+    global _prepared
+    with _prepare_lock:
+        if _prepared:
+            return
+        _prepared = True
+        if not jax.config.jax_enable_compilation_cache:
+            return
+        if not jax.config.jax_compilation_cache_dir:
+            jax.config.update("jax_compilation_cache_dir", default_cache_dir())
+        if jax.config.jax_persistent_cache_min_compile_time_secs == 1.0:
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+
+
+def visible_gpu_count():
+    try:
+        return len(jax.devices("gpu"))
+    except RuntimeError:  # no GPU platform in this JAX
+        return 0
+
+
+def _device(name):
+    kind, _, index = name.strip("/").partition(":")
+    return jax.devices(kind.lower())[int(index or 0)]
+
+
+def on_device(name):
+    return jax.default_device(_device(name))
+
+
+def values(variables):
+    """Copies of Keras variables' values, as numpy arrays."""
+    return [np.array(v.value) for v in variables]
+
+
+def clear_caches():
+    """Nothing to do: JAX frees a network's compiled programs with the network."""
+
+
+class Engine:
+    """The compiled train and predict functions of a pooled ``CompiledNetwork``."""
+
+    def __init__(self, network):
+        self.network = network
+        self.device = _device(network.device)
+        self.predict_rows = network.predict_rows
+        model, optimizer = network.logits_model, network.optimizer
+        self._variables = (
+            model.trainable_variables,
+            model.non_trainable_variables,
+            optimizer.variables,
+        )
+        step = _make_step(model, optimizer, network.loss, network.scales_loss)
+
+        def batches(state, x, y, w, block):
+            def body(state, index):
+                return step(state, x[index], y[index], w[index])
+
+            return jax.lax.scan(body, state, block)
+
+        def rows(state, x, y, w, index):
+            return step(state, x[index], y[index], w[index])
+
+        def predict(trainable, non_trainable, x):
+            return model.stateless_call(trainable, non_trainable, x, training=False)[0]
+
+        # On a GPU the old state's buffers are reused for the new one; the CPU copies anyway.
+        donate = (0,) if self.device.platform == "gpu" else ()
+        self._batches = jax.jit(batches, donate_argnums=donate)
+        self._rows = jax.jit(rows, donate_argnums=donate)
+        self._predict = jax.jit(predict)
+
+    def use_xla(self, max_epochs, n_batches, batch_size):
+        """JAX always compiles with XLA."""
+        return True
+
+    def to_device(self, array):
+        return jax.device_put(np.asarray(array, dtype=np.float32), self.device)
+
+    def _read_state(self):
+        return tuple([v.value for v in variables] for variables in self._variables)
+
+    def _write_state(self, state):
+        for variables, values in zip(self._variables, state, strict=True):
+            for variable, value in zip(variables, values, strict=True):
+                variable.assign(value)
+
+    def train_batches(self, arrays, block, xla=True):
+        """Train on each row of ``block`` (``[n_batches, batch]`` indices into ``arrays``) as a
+        batch, in order; returns the batches' losses."""
+        state, losses = self._batches(self._read_state(), *arrays, block)
+        self._write_state(state)
+        return np.asarray(losses)
+
+    def train_rows(self, arrays, rows):
+        """Train on ``rows`` (indices into ``arrays``) as one batch; returns its loss."""
+        state, loss = self._rows(self._read_state(), *arrays, rows)
+        self._write_state(state)
+        return float(loss)
+
+    def predict_block(self, block):
+        trainable, non_trainable, _ = self._read_state()
+        return np.asarray(self._predict(trainable, non_trainable, block))
+
+
+def _make_step(model, optimizer, loss_name, scales_loss):
+    """One training step as a pure function of ``(trainable, non_trainable, optimizer)``
+    variable values, the way Keras's own JAX trainer writes it."""
+
+    def loss_and_updates(trainable, non_trainable, optimizer_values, x, y, w):
+        logits, non_trainable, penalties = model.stateless_call(
+            trainable, non_trainable, x, training=True, return_losses=True
+        )
+        loss = _losses.batch_loss(loss_name, y, logits, w, penalties)
+        scaled = loss
+        if scales_loss:  # the loss scale is an optimizer variable: read it from the values
+            mapping = list(zip(optimizer.variables, optimizer_values, strict=True))
+            with keras.StatelessScope(state_mapping=mapping):
+                scaled = optimizer.scale_loss(loss)
+        return scaled, (loss, non_trainable)
+
+    gradient = jax.value_and_grad(loss_and_updates, has_aux=True)
+
+    def step(state, x, y, w):
+        trainable, non_trainable, optimizer_values = state
+        (_, (loss, non_trainable)), grads = gradient(
+            trainable, non_trainable, optimizer_values, x, y, w
+        )
+        trainable, optimizer_values = optimizer.stateless_apply(optimizer_values, grads, trainable)
+        return (trainable, non_trainable, optimizer_values), loss
+
+    return step

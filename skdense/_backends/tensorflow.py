@@ -1,0 +1,276 @@
+"""The TensorFlow backend: compiled epochs as ``tf.function`` graphs, optionally XLA-compiled.
+
+An epoch's full batches run as one graph call over a ``[n_batches, batch]`` block of row
+indices, the last partial batch (if any) as a second call with its true size: batch-norm
+statistics and the weighting of that batch are exactly those of a batch of that size. With
+XLA, each block shape compiles once; without it, one trace serves every shape.
+"""
+
+import contextlib
+import functools
+import threading
+
+import tensorflow as tf
+
+from skdense import _losses, _runtime
+
+NAME = "tensorflow"
+GPU_INSTALL_HINT = "Install TensorFlow's CUDA build with `pip install 'skdense[gpu]'`. "
+
+
+# --- the process ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def _visible_gpus():
+    """The GPUs TensorFlow can see, with memory growth switched on for each.
+
+    Memory growth makes TensorFlow take GPU memory as a fit needs it instead of reserving the
+    whole card at start-up, so several processes (or a notebook next to a training job) can share
+    a GPU. It has to be set before TensorFlow touches the device, hence here, once.
+    """
+    gpus = tf.config.list_physical_devices("GPU")
+    for gpu in gpus:
+        with contextlib.suppress(RuntimeError):  # already initialised by the user: keep theirs
+            tf.config.experimental.set_memory_growth(gpu, True)
+    return tuple(gpus)
+
+
+def visible_gpu_count():
+    return len(_visible_gpus())
+
+
+_threads_lock = threading.Lock()
+_threads_configured = False
+
+
+def configure_threads(n_threads):
+    """Size TensorFlow's CPU thread pools to ``n_threads``, once per process.
+
+    TensorFlow sizes its intra-op pool (threads inside one operation) and inter-op pool
+    (operations in parallel) to the whole machine when its runtime starts, and cannot resize
+    them later. In a worker process that shares the machine with others, that oversubscribes
+    the CPU, so this runs before the first TensorFlow operation of a fit. Whether a training
+    step uses the inter-op pool at all is chosen per call by :func:`step_executor`. Settings
+    the user made with ``tf.config.threading``, or a runtime already started, are left alone.
+
+    Returns the ``(intra_op, inter_op)`` thread counts TensorFlow reports (0: its default).
+    """
+    global _threads_configured
+    threading_config = tf.config.threading
+    with _threads_lock:
+        chosen_by_user = threading_config.get_intra_op_parallelism_threads() or (
+            threading_config.get_inter_op_parallelism_threads()
+        )
+        if not _threads_configured and not chosen_by_user:
+            with contextlib.suppress(RuntimeError):  # TensorFlow already started: too late
+                threading_config.set_intra_op_parallelism_threads(n_threads)
+                threading_config.set_inter_op_parallelism_threads(n_threads)
+        _threads_configured = True
+        return (
+            threading_config.get_intra_op_parallelism_threads(),
+            threading_config.get_inter_op_parallelism_threads(),
+        )
+
+
+def prepare_process(cpu_share):
+    configure_threads(cpu_share)
+    _visible_gpus()
+
+
+def on_device(name):
+    return tf.device(name)
+
+
+def step_executor(device, work_per_step, inline_safe=True):
+    """The context in which to call a compiled function doing ``work_per_step`` multiply-adds.
+
+    A small network's step is a chain of tiny operations, and handing each to the inter-op
+    pool costs more than the operation itself: TensorFlow's single-threaded executor runs them
+    inline in the calling thread instead (each operation still uses the intra-op pool), which
+    halves the time per step of an MLP(100) at batch 32. Larger steps, and every step on a GPU,
+    where operations are asynchronous launches, keep TensorFlow's default executor, and so do
+    graphs not known to be ``inline_safe``: the single-threaded executor hung on the
+    conditional update of Keras's loss-scaling optimizer.
+    """
+    inline = _runtime.runs_inline(device, work_per_step, inline_safe)
+    return tf.experimental.function_executor_type("SINGLE_THREADED_EXECUTOR" if inline else "")
+
+
+def values(variables):
+    """Copies of Keras variables' values, as numpy arrays."""
+    return [v.value.numpy().copy() for v in variables]
+
+
+def clear_caches():
+    """Drop TensorFlow's cached eager kernels, a few hundred KiB per network ever built.
+
+    The cache keys kernels by attributes, among them each variable's unique name and each
+    traced function's name, so it only grows. This is the part of
+    ``keras.backend.clear_session`` that frees that memory, without resetting Keras's global
+    state (dtype policy, name scopes) under networks that are still alive; their kernels are
+    simply rebuilt at their next call.
+    """
+    try:
+        from tensorflow.python.eager import context
+    except ImportError:  # pragma: no cover - TensorFlow moved it; the cache then just grows
+        return
+    with contextlib.suppress(AttributeError):
+        context.context().clear_kernel_cache()
+
+
+def _skip_cross_replica_sum(optimizer):
+    """Make Keras's TensorFlow optimizer skip its sum of gradients across replicas.
+
+    A pooled network trains on one device, where that sum is the identity. Traced in a
+    ``tf.function``, though, it registers a custom gradient in TensorFlow's process-wide
+    gradient registry, which then keeps every traced training graph alive: about 1 MiB per
+    network built that eviction never gave back (``benchmarks/memory_soak.py``).
+    """
+    for opt in (optimizer, getattr(optimizer, "inner_optimizer", None)):
+        if hasattr(opt, "_all_reduce_sum_gradients"):
+            opt._all_reduce_sum_gradients = list
+
+
+# --- a network's compiled functions --------------------------------------------------------------
+
+
+class Engine:
+    """The compiled train and predict functions of a pooled ``CompiledNetwork``."""
+
+    def __init__(self, network):
+        self.network = network
+        _skip_cross_replica_sum(network.optimizer)
+        self._batches_functions = {}  # xla: bool -> tf.function
+        self._rows_function = self._function(self._rows_graph, [None], xla=False)
+        self._xla_shapes = set()  # (n_batches, batch_size) the XLA function has compiled for
+        self.predict_rows = network.predict_rows
+        self._predict_block = tf.function(
+            functools.partial(network.logits_model, training=False),
+            autograph=False,
+            input_signature=[
+                tf.TensorSpec([self.predict_rows, network.spec.n_features], tf.float32)
+            ],
+        )
+
+    def to_device(self, array):
+        return tf.convert_to_tensor(array, dtype=tf.float32)
+
+    # graphs -------------------------------------------------------------------------------
+
+    def _train_step(self, x, y, w):
+        network = self.network
+        variables = network.logits_model.trainable_variables
+        with tf.GradientTape() as tape:
+            logits = network.logits_model(x, training=True)
+            loss = _losses.batch_loss(network.loss, y, logits, w, network.logits_model.losses)
+            scaled = network.optimizer.scale_loss(loss) if network.scales_loss else loss
+        gradients = tape.gradient(scaled, variables)
+        network.optimizer.apply(gradients, variables)
+        return loss
+
+    def _batches_graph(self, x, y, w, block):
+        # An explicit while loop traced without AutoGraph, as Keras traces its own steps:
+        # nothing here needs Python control flow converted, Keras's internals least of all.
+        n_batches = tf.shape(block)[0]
+
+        def step(i, losses):
+            index = block[i]
+            loss = self._train_step(tf.gather(x, index), tf.gather(y, index), tf.gather(w, index))
+            return i + 1, losses.write(i, loss)
+
+        _, losses = tf.while_loop(
+            lambda i, _: i < n_batches,
+            step,
+            (tf.constant(0), tf.TensorArray(tf.float32, size=n_batches)),
+        )
+        return losses.stack()
+
+    def _rows_graph(self, x, y, w, index):
+        return self._train_step(tf.gather(x, index), tf.gather(y, index), tf.gather(w, index))
+
+    def _function(self, graph, index_shape, xla):
+        n_features = self.network.spec.n_features
+        signature = [
+            tf.TensorSpec([None, n_features], tf.float32),
+            # class indices for a softmax, else one column per output
+            tf.TensorSpec([None, None], tf.float32),
+            tf.TensorSpec([None], tf.float32),
+            tf.TensorSpec(index_shape, tf.int32),
+        ]
+        # Each network traces its functions once. TensorFlow counts traces per code object,
+        # across instances, and would warn about "retracing" once a few pooled networks have
+        # traced; a partial has no code object, so the count is kept per network.
+        return tf.function(
+            functools.partial(graph), input_signature=signature, jit_compile=xla, autograph=False
+        )
+
+    def _batches_function(self, xla):
+        if xla not in self._batches_functions:
+            self._batches_functions[xla] = self._function(self._batches_graph, [None, None], xla)
+        return self._batches_functions[xla]
+
+    # choosing XLA -------------------------------------------------------------------------
+
+    def use_xla(self, max_epochs, n_batches, batch_size):
+        """Whether this fit's epochs run XLA-compiled: see :func:`xla_pays`."""
+        if "GPU" in self.network.device.upper():
+            return True
+        shape = (n_batches, batch_size)
+        if shape in self._xla_shapes:  # compiled by an earlier fit of this pooled network
+            return True
+        if not xla_pays(max_epochs, n_batches, self.network.fits):
+            return False
+        self._xla_shapes.add(shape)
+        return True
+
+    # running ------------------------------------------------------------------------------
+
+    def train_batches(self, arrays, block, xla):
+        """Train on each row of ``block`` (``[n_batches, batch]`` indices into ``arrays``) as a
+        batch, in order; returns the batches' losses."""
+        network = self.network
+        work = block.shape[1] * network.spec.n_weights
+        with step_executor(network.device, work, network.inline_safe):
+            return self._batches_function(xla)(*arrays, tf.constant(block)).numpy()
+
+    def train_rows(self, arrays, rows):
+        """Train on ``rows`` (indices into ``arrays``) as one batch; returns its loss.
+
+        Never XLA-compiled: XLA would compile once per distinct number of rows, and this is
+        one step per epoch.
+        """
+        network = self.network
+        work = rows.size * network.spec.n_weights
+        with step_executor(network.device, work, network.inline_safe):
+            return float(self._rows_function(*arrays, tf.constant(rows)))
+
+    def traced_graphs(self):
+        """The graphs traced so far (tests check that evicted networks free them)."""
+        functions = [*self._batches_functions.values(), self._rows_function]
+        return [c.graph for f in functions for c in f._list_all_concrete_functions()]
+
+    def predict_block(self, block):
+        # A forward pass is one chain of operations: nothing to run side by side.
+        with step_executor(self.network.device, work_per_step=0):
+            return self._predict_block(block).numpy()
+
+
+# Measured on a 2-core CPU (benchmarks/xla_rule.py): an XLA-compiled epoch saves about this
+# much per training step over TensorFlow's executor, and compiling costs about this much more
+# than tracing. PLACEHOLDERS until measured.
+XLA_SAVING_PER_STEP = 5e-4
+XLA_EXTRA_COMPILE = 0.3
+# Early stopping usually ends a fit well before max_iter: count at most this many epochs.
+EXPECTED_EPOCHS = 50
+
+
+def xla_pays(max_epochs, n_batches, earlier_fits):
+    """Whether compiling with XLA repays its cost over this fit and the fits before it.
+
+    A pooled network's compiled function serves every later fit of the same shapes, so a
+    network on its second fit (a cross-validation fold, a grid point) counts the fits it has
+    served as evidence of more to come.
+    """
+    steps = min(max_epochs, EXPECTED_EPOCHS) * n_batches * (earlier_fits + 1)
+    return steps * XLA_SAVING_PER_STEP >= XLA_EXTRA_COMPILE

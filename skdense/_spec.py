@@ -1,0 +1,220 @@
+"""Plain-data descriptions of a network, its optimizer and its training. No Keras here.
+
+Everything a fitted estimator stores besides numpy arrays is one of these small, hashable or
+copyable records, so pickling, ``clone``, ``get_params`` and parameter validation never import
+Keras (and with it TensorFlow or JAX). The modules that build and train networks turn them into
+Keras objects when a network is first needed.
+"""
+
+import dataclasses
+import itertools
+import math
+import warnings
+
+import numpy as np
+
+SOLVERS = ("sgd", "adam", "rmsprop", "adagrad", "adamw", "nadam")
+
+# scikit-learn's activation names mapped to Keras's; any other Keras activation name passes.
+SKLEARN_ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
+KERAS_ACTIVATIONS = ("elu", "gelu", "selu", "leaky_relu", "silu", "swish", "softplus", "mish")
+ACTIVATIONS = (*SKLEARN_ACTIVATIONS, *KERAS_ACTIVATIONS)
+_RELU_FAMILY = {"relu", "elu", "gelu", "leaky_relu", "silu", "swish", "mish"}
+
+# Output activations applied on top of the logits, named as in ``out_activation_``.
+OUTPUT_ACTIVATIONS = {
+    "identity": "linear",
+    "logistic": "sigmoid",
+    "softmax": "softmax",
+    "exp": "exponential",
+}
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite."""
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkSpec:
+    """Everything that determines the structure of a dense network."""
+
+    n_features: int
+    hidden_layer_sizes: tuple = ()
+    activation: str = "relu"
+    n_outputs: int = 1
+    out_activation: str = "identity"
+    dropout: tuple = ()  # one rate per hidden layer
+    batch_normalization: bool = False
+    kernel_initializer: str = "glorot_uniform"
+    l1: float = 0.0  # penalty per kernel weight, before division by the batch size
+    l2: float = 0.0
+    dtype_policy: str = "float32"  # or "mixed_float16" / "mixed_bfloat16"
+
+    @property
+    def n_weights(self):
+        """Trainable weights of the dense layers (kernels and biases)."""
+        units = (self.n_features, *self.hidden_layer_sizes, self.n_outputs)
+        layers = itertools.pairwise(units)
+        return sum((fan_in + 1) * fan_out for fan_in, fan_out in layers)
+
+
+def resolve_initializer(kernel_initializer, activation):
+    """``"auto"`` is He initialisation for the ReLU family and Glorot otherwise."""
+    if kernel_initializer != "auto":
+        return kernel_initializer
+    return "he_uniform" if activation in _RELU_FAMILY else "glorot_uniform"
+
+
+def weight_roles(spec):
+    """``(layer, role)`` of every weight of the network built for ``spec``, in the order of
+    ``keras.Model.get_weights()``."""
+    roles = []
+    for depth in range(1, len(spec.hidden_layer_sizes) + 1):
+        roles.append((f"hidden_{depth}", "kernel"))
+        if spec.batch_normalization:
+            roles += [(f"batch_norm_{depth}", r) for r in ("gamma", "beta")]
+            roles += [(f"batch_norm_{depth}", r) for r in ("moving_mean", "moving_variance")]
+        else:
+            roles.append((f"hidden_{depth}", "bias"))
+    return [*roles, ("output", "kernel"), ("output", "bias")]
+
+
+def dense_layer_weights(spec):
+    """Indices into the weight list of each dense layer's kernel and bias (``None``: no bias)."""
+    roles = weight_roles(spec)
+    layers = [layer for layer, role in roles if role == "kernel"]
+    kernels = [roles.index((layer, "kernel")) for layer in layers]
+    biases = [
+        roles.index((layer, "bias")) if (layer, "bias") in roles else None for layer in layers
+    ]
+    return kernels, biases
+
+
+def optimizer_config(optimizer):
+    """``optimizer.get_config()`` without the DeprecationWarning Keras's JAX variables raise
+    there under numpy 2 (their ``__array__`` lacks numpy 2's ``copy`` argument)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "__array__ implementation doesn't accept a copy", DeprecationWarning
+        )
+        return optimizer.get_config()
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimizerSpec:
+    """A hashable description of an optimizer: equal specs can share a compiled network.
+
+    The learning rate is left out: it lives in a variable and changes without recompiling.
+    ``instance`` is a user's ``keras.optimizers.Optimizer``, copied for each network.
+    """
+
+    name: str
+    options: tuple = ()  # sorted (option, value) pairs
+    instance: object = dataclasses.field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_params(cls, solver, momentum, nesterov, beta_1, beta_2, epsilon):
+        if not isinstance(solver, str):  # a keras.optimizers.Optimizer (validated before)
+            config = optimizer_config(solver)
+            config.pop("name", None)
+            if not isinstance(config.get("learning_rate"), dict):
+                config.pop("learning_rate", None)
+            return cls(type(solver).__name__, (("config", repr(sorted(config.items()))),), solver)
+        options = {
+            # Keras's SGD wants a float momentum; scikit-learn's docs write momentum=0.
+            "sgd": {"momentum": float(momentum), "nesterov": nesterov},
+            "rmsprop": {"epsilon": epsilon},
+            "adagrad": {"epsilon": epsilon},
+        }.get(solver, {"beta_1": beta_1, "beta_2": beta_2, "epsilon": epsilon})
+        return cls(solver, tuple(sorted(options.items())))
+
+    @property
+    def key(self):
+        """What identifies the optimizer and the layout of its state, as plain data."""
+        return (self.name, self.options)
+
+    def initial_learning_rate(self, default):
+        """A user's optimizer instance brings its own learning rate."""
+        if self.instance is None:
+            return default
+        rate = optimizer_config(self.instance)["learning_rate"]
+        return None if isinstance(rate, dict) else float(rate)
+
+
+@dataclasses.dataclass
+class TrainingConfig:
+    max_epochs: int
+    batch_size: int
+    shuffle: bool = True
+    tol: float = 1e-4
+    n_iter_no_change: int = 10
+    learning_rate_schedule: str = "constant"  # "constant", "invscaling" or "adaptive"
+    # The rate the schedules start from; None when the optimizer follows its own Keras
+    # schedule, which scikit-learn's schedules then leave alone.
+    learning_rate_init: float | None = 1e-3
+    power_t: float = 0.5
+    callbacks: tuple = ()
+    verbose: int = 0
+    score_name: str = "score"
+
+
+@dataclasses.dataclass
+class TrainingData:
+    """Features (dense numpy or scipy sparse), 2-D float32 targets and per-sample weights."""
+
+    x: object
+    y: object
+    sample_weight: object
+
+    def __post_init__(self):
+        self._resident = None
+
+    @property
+    def n_samples(self):
+        return self.y.shape[0]
+
+    def resident(self, engine, batch_size):
+        """The dense data on a network's device (``engine.to_device``), copied once per fit.
+
+        The rows are padded with zeros (weight 0) up to a whole number of batches: the last
+        batch can then run padded at full size, and every data set with as many batches has
+        the same shapes, so a compiled epoch serves them all (the folds of a cross-validation).
+        """
+        if self._resident is None or self._resident[0] != batch_size:
+            padded = tuple(
+                engine.to_device(pad_rows(a, batch_size))
+                for a in (self.x, self.y, self.sample_weight)
+            )
+            self._resident = (batch_size, padded)
+        return self._resident[1]
+
+
+def pad_rows(array, batch_size):
+    """``array`` with zero rows appended up to a multiple of ``batch_size`` rows."""
+    missing = -array.shape[0] % batch_size
+    if not missing:
+        return array
+    return np.concatenate([array, np.zeros((missing, *array.shape[1:]), dtype=array.dtype)])
+
+
+@dataclasses.dataclass
+class Validation:
+    data: TrainingData
+    score: object  # callable: logits -> float, higher is better
+
+
+@dataclasses.dataclass
+class TrainingState:
+    """What the loop carries from epoch to epoch, and from fit to fit under warm start."""
+
+    n_iter: int = 0
+    t: int = 0
+    loss: float = math.nan
+    loss_curve: list = dataclasses.field(default_factory=list)
+    best_loss: float = math.inf
+    validation_scores: list = dataclasses.field(default_factory=list)
+    best_validation_score: float = -math.inf
+    history: dict = dataclasses.field(default_factory=dict)
+    learning_rate: float | None = None
+    converged: bool = False
+    interrupted: bool = False

@@ -1,0 +1,198 @@
+"""One core on two Keras backends: the static-shape epoch is exact, XLA changes nothing but
+speed, and a fitted estimator moves between backends. The cross-backend tests start a process
+per backend, whichever backend this run uses."""
+
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from skdense import DenseRegressor, MLPClassifier, _training
+
+BACKEND = keras.backend.backend()
+only_tensorflow = pytest.mark.skipif(
+    BACKEND != "tensorflow", reason="TensorFlow's XLA choice; JAX always compiles with XLA"
+)
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+# --- the static-shape epoch ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_padded_last_batch_trains_as_the_rows_alone(monkeypatch, multiclass_data, dropout):
+    # 300 rows at batch 128: the last batch has 44 rows and 84 zero-weight padding rows.
+    X, y = multiclass_data
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    params = {"batch_size": 128, "max_iter": 4, "random_state": 0, "dropout": dropout}
+    padded = MLPClassifier((16,), **params).fit(X, y, sample_weight=weights)
+    batches = _training._batches
+    monkeypatch.setattr(
+        _training,
+        "_batches",
+        lambda order, size, n_rows, exact: batches(order, size, n_rows, True),
+    )
+    _training.clear_network_pool()
+    alone = MLPClassifier((16,), **params).fit(X, y, sample_weight=weights)
+    if dropout:  # a padded batch draws its dropout masks for more rows: another random stream
+        assert alone.loss_curve_[0] == pytest.approx(padded.loss_curve_[0], rel=0.2)
+        return
+    np.testing.assert_allclose(alone.loss_curve_, padded.loss_curve_, rtol=1e-5)
+    for a, b in zip(alone.coefs_, padded.coefs_, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_batches_pad_only_the_last_batch():
+    order = np.array([4, 0, 3, 1, 2])
+    block, rows, rest = _training._batches(order, 2, n_rows=5, exact_last_batch=False)
+    assert block.tolist() == [[4, 0], [3, 1], [2, 5]]  # row 5: the first padding row
+    assert rows.tolist() == [2, 2, 1] and rest.size == 0
+    block, rows, rest = _training._batches(order, 2, n_rows=5, exact_last_batch=True)
+    assert block.tolist() == [[4, 0], [3, 1]] and rows.tolist() == [2, 2]
+    assert rest.tolist() == [2]
+
+
+def test_batch_normalization_keeps_the_last_batch_at_its_true_size(monkeypatch, regression_data):
+    X, y = regression_data
+    seen = []
+    batches = _training._batches
+    monkeypatch.setattr(
+        _training,
+        "_batches",
+        lambda *args: seen.append(args[3]) or batches(*args),
+    )
+    DenseRegressor((4,), batch_normalization=True, batch_size=128, max_iter=1).fit(X, y)
+    DenseRegressor((4,), batch_size=128, max_iter=1).fit(X, y)
+    assert seen == [True, False]
+
+
+def test_sparse_blocks_train_as_the_dense_data(monkeypatch, regression_data):
+    X, y = regression_data
+    # Blocks of 2 batches of 32: 300 rows stream as 4 full blocks and one padded block.
+    monkeypatch.setattr(_training, "_SPARSE_BLOCK_CELLS", 64 * X.shape[1])
+    params = {"batch_size": 32, "max_iter": 3, "random_state": 0}
+    dense = DenseRegressor((8,), **params).fit(X, y)
+    streamed = DenseRegressor((8,), **params).fit(sp.csr_matrix(X), y)
+    np.testing.assert_allclose(streamed.loss_curve_, dense.loss_curve_, rtol=1e-5)
+
+
+# --- XLA on TensorFlow ---------------------------------------------------------------------------
+
+
+@only_tensorflow
+def test_xla_epochs_give_the_same_network(monkeypatch, multiclass_data):
+    from skdense._backends import tensorflow as tf_backend
+
+    X, y = multiclass_data
+    fits = {}
+    for xla in (False, True):
+        _training.clear_network_pool()
+        monkeypatch.setattr(tf_backend, "xla_pays", lambda *args, xla=xla: xla)
+        fits[xla] = MLPClassifier((16, 8), batch_size=64, max_iter=5, random_state=0).fit(X, y)
+        network = next(iter(_training._pool.values()))[0]
+        assert network.engine._batches_functions.keys() == {xla}
+    np.testing.assert_allclose(fits[True].loss_curve_, fits[False].loss_curve_, rtol=1e-5)
+    np.testing.assert_allclose(
+        fits[True].predict_proba(X), fits[False].predict_proba(X), atol=1e-5
+    )
+
+
+@only_tensorflow
+def test_xla_rule_weighs_compile_cost_against_the_steps_it_serves():
+    from skdense._backends.tensorflow import xla_pays
+
+    assert not xla_pays(max_epochs=5, n_batches=2, earlier_fits=0)  # a quick first fit
+    assert xla_pays(max_epochs=200, n_batches=400, earlier_fits=0)  # a long fit
+    # a small network refitted (cross-validation folds): the compile is shared
+    small = {"max_epochs": 200, "n_batches": 8}
+    assert not xla_pays(**small, earlier_fits=0)
+    assert xla_pays(**small, earlier_fits=4)
+
+
+@only_tensorflow
+def test_a_pooled_network_keeps_using_what_it_compiled(monkeypatch, multiclass_data):
+    from skdense._backends import tensorflow as tf_backend
+
+    X, y = multiclass_data
+    _training.clear_network_pool()
+    monkeypatch.setattr(tf_backend, "xla_pays", lambda *args: True)
+    MLPClassifier((5,), batch_size=64, max_iter=2).fit(X, y)
+    monkeypatch.setattr(tf_backend, "xla_pays", lambda *args: False)
+    network = next(iter(_training._pool.values()))[0]
+    assert network.engine.use_xla(max_epochs=2, n_batches=5, batch_size=64)  # same shapes
+    assert not network.engine.use_xla(max_epochs=2, n_batches=6, batch_size=64)
+
+
+# --- between backends ----------------------------------------------------------------------------
+
+_FIT = """
+import pickle, sys, numpy as np, skops.io
+from sklearn.datasets import make_classification
+import skdense
+X, y = make_classification(n_samples=200, n_features=6, n_classes=3, n_informative=4,
+                           random_state=0)
+clf = skdense.MLPClassifier((8,), max_iter=3, random_state=0).fit(X, y)
+pickle.dump((clf, clf.predict_proba(X), X), open(sys.argv[1], "wb"))
+skops.io.dump(clf, sys.argv[1] + ".skops")
+"""
+
+_LOAD = """
+import pickle, sys, numpy as np, skops.io
+import skdense
+clf, expected, X = pickle.load(open(sys.argv[1], "rb"))
+np.testing.assert_allclose(clf.predict_proba(X), expected, atol=1e-6)
+loaded = skops.io.load(sys.argv[1] + ".skops", trusted=skdense.TRUSTED_TYPES)
+np.testing.assert_allclose(loaded.predict_proba(X), expected, atol=1e-6)
+print("ok")
+"""
+
+
+def _run(backend, script, *args):
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", textwrap.dedent(script), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="starts both backends itself: run once")
+@pytest.mark.parametrize(("saved_on", "loaded_on"), [("jax", "tensorflow"), ("tensorflow", "jax")])
+def test_fitted_estimators_move_between_backends(tmp_path, saved_on, loaded_on):
+    path = str(tmp_path / "clf.pkl")
+    _run(saved_on, _FIT, path)
+    assert _run(loaded_on, _LOAD, path).strip() == "ok"
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="starts both backends itself: run once")
+def test_a_random_state_trains_the_same_network_on_both_backends(tmp_path):
+    paths = {backend: str(tmp_path / f"{backend}.pkl") for backend in ("tensorflow", "jax")}
+    for backend, path in paths.items():
+        _run(backend, _FIT, path)
+    (tf_fit, _, _), (jax_fit, _, _) = (pickle.load(open(p, "rb")) for p in paths.values())
+    for a, b in zip(tf_fit.coefs_, jax_fit.coefs_, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+def test_an_unsupported_backend_is_named_at_the_first_fit():
+    script = """
+    import numpy as np
+    from skdense import MLPClassifier
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    try:
+        MLPClassifier(max_iter=1).fit(X, X[:, 0] > 0)
+    except RuntimeError as error:
+        print(type(error).__name__, error)
+    """
+    output = _run("numpy", script)
+    assert output.startswith("UnsupportedBackendError")
+    assert "tensorflow and jax" in output and "'numpy'" in output
