@@ -196,3 +196,16 @@ def test_an_unsupported_backend_is_named_at_the_first_fit():
     output = _run("numpy", script)
     assert output.startswith("UnsupportedBackendError")
     assert "tensorflow and jax" in output and "'numpy'" in output
+
+
+def test_import_and_unfitted_use_load_no_framework():
+    script = """
+    import pickle, sys
+    import skdense
+    from sklearn.base import clone
+    clf = clone(skdense.MLPClassifier(hidden_layer_sizes=(4,)))
+    pickle.loads(pickle.dumps(clf)).get_params()
+    skdense.clear_network_pool()
+    print(sorted(m for m in ("keras", "tensorflow", "jax") if m in sys.modules))
+    """
+    assert _run(BACKEND, script).strip() == "[]"
