@@ -149,7 +149,7 @@ def xla(workload, repeats):
         network, data, batch, rng = _network(workload)
 
         def epoch(network=network, data=data, batch=batch, rng=rng, jit=jit):
-            network.train_epoch(data, rng.permutation(data.n_samples), batch, xla=jit)
+            network.train_epoch(data, rng.permutation(data.n_samples), batch, jit)
 
         start = time.perf_counter()
         epoch()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from levers import WORKLOADS, _network  # noqa: E402 - the backend must be chosen first
+from levers import WORKLOADS, _network  # the backend must be chosen first
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NETWORKS = ["W1", "M1", "M2", "W2"]
@@ -32,7 +32,7 @@ def measure(workload, repeats):
         n_batches = -(-data.n_samples // batch)
 
         def epoch(network=network, data=data, batch=batch, rng=rng, xla=xla):
-            network.train_epoch(data, rng.permutation(data.n_samples), batch, xla=xla)
+            network.train_epoch(data, rng.permutation(data.n_samples), batch, xla)
 
         start = time.perf_counter()
         epoch()

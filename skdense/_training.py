@@ -101,7 +101,6 @@ def _values(variables):
     return _runtime.backend().values(variables)
 
 
-
 class CompiledNetwork:
     """A built Keras network, its optimizer, and its backend's compiled train/predict functions."""
 
@@ -175,30 +174,36 @@ class CompiledNetwork:
 
     # running ----------------------------------------------------------------------------
 
-    def train_epoch(self, data, order, batch_size, xla=False):
+    def train_epoch(self, data, order, batch_size, compilation=False):
         """One pass over ``data`` in the row ``order`` given; returns the mean batch loss.
+
+        ``compilation`` is the backend's choice of how to compile the epoch
+        (``engine.choose_compilation``): XLA or not on TensorFlow, quick or optimised on JAX.
 
         Dense data is resident on the device for the whole fit; sparse data streams through
         in dense blocks of whole batches.
         """
         if not sp.issparse(data.x):
             arrays = data.resident(self.engine, batch_size)
-            return self._train_rows(arrays, order, batch_size, data.n_samples, xla) / len(order)
+            n_rows = data.n_samples
+            return self._train_rows(arrays, order, batch_size, n_rows, compilation) / len(order)
         total = 0.0
         step = _sparse_block_rows(self.spec.n_features, batch_size)
         for start in range(0, len(order), step):
             rows = order[start : start + step]
             part = TrainingData(data.x[rows].toarray(), data.y[rows], data.sample_weight[rows])
             arrays = part.resident(self.engine, batch_size)
-            total += self._train_rows(arrays, np.arange(len(rows)), batch_size, len(rows), xla)
+            order_in_block = np.arange(len(rows))
+            total += self._train_rows(arrays, order_in_block, batch_size, len(rows), compilation)
         return total / len(order)
 
-    def _train_rows(self, arrays, order, batch_size, n_rows, xla):
+    def _train_rows(self, arrays, order, batch_size, n_rows, compilation):
         """Train on the rows ``order`` of ``arrays``; the sum over batches of loss x rows."""
         block, rows, rest = _batches(order, batch_size, n_rows, self.spec.batch_normalization)
         total = 0.0
         if block.size:
-            total += float(np.dot(self.engine.train_batches(arrays, block, xla), rows))
+            losses = self.engine.train_batches(arrays, block, compilation)
+            total += float(np.dot(losses, rows))
         if rest.size:
             total += self.engine.train_rows(arrays, rest) * rest.size
         return total
@@ -312,7 +317,9 @@ def train(network, data, config, state, rng, validation=None):
     )
     network.model.stop_training = False
     n_batches = -(-data.n_samples // config.batch_size)
-    xla = network.engine.use_xla(config.max_epochs, n_batches, config.batch_size)
+    compilation = network.engine.choose_compilation(
+        config.max_epochs, n_batches, config.batch_size
+    )
     network.fits += 1
     best_weights, no_improvement = None, 0
     state.converged = False
@@ -324,7 +331,7 @@ def train(network, data, config, state, rng, validation=None):
             order = (
                 rng.permutation(data.n_samples) if config.shuffle else np.arange(data.n_samples)
             )
-            loss = network.train_epoch(data, order, config.batch_size, xla)
+            loss = network.train_epoch(data, order, config.batch_size, compilation)
             if not math.isfinite(loss):
                 raise NonFiniteLossError(
                     f"The training loss became {loss} at epoch {state.n_iter + 1}: the weights "

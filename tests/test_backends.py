@@ -103,16 +103,25 @@ def test_xla_epochs_give_the_same_network(monkeypatch, multiclass_data):
     )
 
 
+def test_jax_compiles_small_fits_quickly_and_large_ones_well():
+    pytest.importorskip("jax")
+    from skdense._backends.jax import quick_compile_pays
+
+    w1_step, w2_step = 32 * 2_201, 128 * 87_010  # multiply-adds per step
+    assert quick_compile_pays(200, 47, w1_step, earlier_fits=0)
+    assert not quick_compile_pays(200, 469, w2_step, earlier_fits=0)
+
+
 @only_tensorflow
 def test_xla_rule_weighs_compile_cost_against_the_steps_it_serves():
     from skdense._backends.tensorflow import xla_pays
 
     assert not xla_pays(max_epochs=5, n_batches=2, earlier_fits=0)  # a quick first fit
     assert xla_pays(max_epochs=200, n_batches=400, earlier_fits=0)  # a long fit
-    # a small network refitted (cross-validation folds): the compile is shared
-    small = {"max_epochs": 200, "n_batches": 8}
-    assert not xla_pays(**small, earlier_fits=0)
-    assert xla_pays(**small, earlier_fits=4)
+    # a network refitted (cross-validation folds): the compile is shared
+    medium = {"max_epochs": 200, "n_batches": 100}
+    assert not xla_pays(**medium, earlier_fits=0)
+    assert xla_pays(**medium, earlier_fits=4)
 
 
 @only_tensorflow
@@ -125,8 +134,10 @@ def test_a_pooled_network_keeps_using_what_it_compiled(monkeypatch, multiclass_d
     MLPClassifier((5,), batch_size=64, max_iter=2).fit(X, y)
     monkeypatch.setattr(tf_backend, "xla_pays", lambda *args: False)
     network = next(iter(_training._pool.values()))[0]
-    assert network.engine.use_xla(max_epochs=2, n_batches=5, batch_size=64)  # same shapes
-    assert not network.engine.use_xla(max_epochs=2, n_batches=6, batch_size=64)
+    assert network.engine.choose_compilation(
+        max_epochs=2, n_batches=5, batch_size=64
+    )  # same shapes
+    assert not network.engine.choose_compilation(max_epochs=2, n_batches=6, batch_size=64)
 
 
 # --- between backends ----------------------------------------------------------------------------

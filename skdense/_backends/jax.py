@@ -81,6 +81,31 @@ def clear_caches():
     """Nothing to do: JAX frees a network's compiled programs with the network."""
 
 
+# XLA's CPU compiler spends most of a small network's compile time optimising the generated
+# code. At optimisation level 0 a W1-sized epoch compiled about 3x faster on a 2-core CPU and
+# its steps ran slower by about this much per multiply-add; a W2-sized step was 3.6x slower
+# (benchmarks/results/jax-compile-cpu-2core.md).
+QUICK_COMPILE_COST_PER_WORK = 1e-9  # seconds per multiply-add of a step
+QUICK_COMPILE_SAVING = 0.5  # seconds of compilation saved
+EXPECTED_EPOCHS = 50  # early stopping usually ends a fit well before max_iter
+
+
+def quick_compile_pays(max_epochs, n_batches, work_per_step, earlier_fits):
+    """Whether compiling quickly (optimisation level 0) costs less than it saves.
+
+    Small fits, the common case in a grid search or cross-validation, spend more time
+    compiling than training; large ones get the optimised code. A pooled network on its
+    second fit counts the fits it has served as evidence of more to come, which the
+    optimised code would serve.
+    """
+    steps = min(max_epochs, EXPECTED_EPOCHS) * n_batches * (earlier_fits + 1)
+    return steps * work_per_step * QUICK_COMPILE_COST_PER_WORK < QUICK_COMPILE_SAVING
+
+
+def _options(quick):
+    return {"xla_backend_optimization_level": 0} if quick else None
+
+
 class Engine:
     """The compiled train and predict functions of a pooled ``CompiledNetwork``."""
 
@@ -110,13 +135,21 @@ class Engine:
 
         # On a GPU the old state's buffers are reused for the new one; the CPU copies anyway.
         donate = (0,) if self.device.platform == "gpu" else ()
-        self._batches = jax.jit(batches, donate_argnums=donate)
-        self._rows = jax.jit(rows, donate_argnums=donate)
-        self._predict = jax.jit(predict)
+        self._batches = {
+            quick: jax.jit(batches, donate_argnums=donate, compiler_options=_options(quick))
+            for quick in (False, True)
+        }
+        # One step per epoch, compiled per size of the last batch: compiled quickly.
+        self._rows = jax.jit(rows, donate_argnums=donate, compiler_options=_options(True))
+        # A forward pass runs a few times per fit: compiled quickly too.
+        self._predict = jax.jit(predict, compiler_options=_options(True))
 
-    def use_xla(self, max_epochs, n_batches, batch_size):
-        """JAX always compiles with XLA."""
-        return True
+    def choose_compilation(self, max_epochs, n_batches, batch_size):
+        """Whether this fit's epochs compile quickly (see :func:`quick_compile_pays`)."""
+        if self.device.platform != "cpu":
+            return False
+        work = batch_size * self.network.spec.n_weights
+        return quick_compile_pays(max_epochs, n_batches, work, self.network.fits)
 
     def to_device(self, array):
         return jax.device_put(np.asarray(array, dtype=np.float32), self.device)
@@ -129,10 +162,10 @@ class Engine:
             for variable, value in zip(variables, values, strict=True):
                 variable.assign(value)
 
-    def train_batches(self, arrays, block, xla=True):
+    def train_batches(self, arrays, block, quick=False):
         """Train on each row of ``block`` (``[n_batches, batch]`` indices into ``arrays``) as a
-        batch, in order; returns the batches' losses."""
-        state, losses = self._batches(self._read_state(), *arrays, block)
+        batch, in order; returns the batches' losses. ``quick``: the quickly compiled epoch."""
+        state, losses = self._batches[quick](self._read_state(), *arrays, block)
         self._write_state(state)
         return np.asarray(losses)
 

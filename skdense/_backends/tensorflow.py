@@ -212,7 +212,7 @@ class Engine:
 
     # choosing XLA -------------------------------------------------------------------------
 
-    def use_xla(self, max_epochs, n_batches, batch_size):
+    def choose_compilation(self, max_epochs, n_batches, batch_size):
         """Whether this fit's epochs run XLA-compiled: see :func:`xla_pays`."""
         if "GPU" in self.network.device.upper():
             return True
@@ -256,11 +256,12 @@ class Engine:
             return self._predict_block(block).numpy()
 
 
-# Measured on a 2-core CPU (benchmarks/xla_rule.py): an XLA-compiled epoch saves about this
-# much per training step over TensorFlow's executor, and compiling costs about this much more
-# than tracing. PLACEHOLDERS until measured.
-XLA_SAVING_PER_STEP = 5e-4
-XLA_EXTRA_COMPILE = 0.3
+# Measured on a 2-core CPU (benchmarks/xla_rule.py, benchmarks/results/xla-rule-cpu-2core.md):
+# an XLA-compiled epoch saves at least this much per training step over TensorFlow's executor
+# (small networks; larger ones save more), and its first epoch costs about this much more than
+# tracing without XLA.
+XLA_SAVING_PER_STEP = 1e-4
+XLA_EXTRA_COMPILE = 1.5
 # Early stopping usually ends a fit well before max_iter: count at most this many epochs.
 EXPECTED_EPOCHS = 50
 
