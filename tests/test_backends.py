@@ -220,3 +220,13 @@ def test_import_and_unfitted_use_load_no_framework():
     print(sorted(m for m in ("keras", "tensorflow", "jax") if m in sys.modules))
     """
     assert _run(BACKEND, script).strip() == "[]"
+
+
+@only_tensorflow
+def test_gpu_epochs_always_compile_with_xla():
+    # No GPU here: the choice is made from the device name alone, before anything is placed.
+    from skdense._spec import NetworkSpec, OptimizerSpec
+
+    spec = NetworkSpec(n_features=3, hidden_layer_sizes=(2,), dropout=(0.0,))
+    network = _training.CompiledNetwork(spec, "squared_error", OptimizerSpec("adam"), "/GPU:0")
+    assert network.engine.choose_compilation(max_epochs=1, n_batches=1, batch_size=8)
