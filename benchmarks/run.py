@@ -25,13 +25,17 @@ from harness.peers import KERAS_BACKENDS, PEERS
 from harness.workloads import workloads
 
 BENCHMARKS = Path(__file__).resolve().parent
+# On a GPU machine (no TensorFlow, so no scikeras): what fits in 8 minutes with 3 repeats.
+GPU_PEERS = ("skdense", "keras", "floor", "sklearn", "sklearn_linear", "limit")
 
 
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
     parser.add_argument("--workloads", default="W1,W2,W3,W4,W5", help="e.g. W1,W3")
-    parser.add_argument("--peers", default=",".join(PEERS), help="e.g. skdense,keras")
+    parser.add_argument(
+        "--peers", default=None, help="e.g. skdense,keras (default: all; GPU: see README)"
+    )
     parser.add_argument(
         "--backends",
         default=None,
@@ -46,16 +50,23 @@ def parse_arguments(argv=None):
     )
     parser.add_argument("--out", type=Path, default=None, help="Markdown file to write")
     parser.add_argument(
+        "--isolate",
+        default=None,
+        help="peers measured in a fresh process each; the others share one process per "
+        "backend and repeat (default: all peers; with --device gpu: skdense)",
+    )
+    parser.add_argument(
         "--single-process",
         action="store_true",
-        help="one worker process per backend (implied by --quick; cold figures warm)",
+        help="isolate no peer (the default with --quick): fast, but cold figures are warm",
     )
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="seconds allowed per worker process"
     )
     args = parser.parse_args(argv)
     args.workloads = _choose(args.workloads, workloads(), "--workloads")
-    args.peers = _choose(args.peers, PEERS, "--peers")
+    on_gpu = args.device.lower().startswith("gpu")
+    args.peers = _choose(args.peers or ",".join(GPU_PEERS if on_gpu else PEERS), PEERS, "--peers")
     installed = [name for name in KERAS_BACKENDS if importlib.util.find_spec(name)]
     args.backends = _choose(
         args.backends or ",".join(installed or KERAS_BACKENDS), KERAS_BACKENDS, "--backends"
@@ -64,7 +75,14 @@ def parse_arguments(argv=None):
         args.repeats = 1 if args.quick else 3
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
-    args.single_process = args.single_process or args.quick
+    if args.single_process:
+        args.isolate = []
+    elif args.isolate:
+        args.isolate = _choose(args.isolate, PEERS, "--isolate")
+    elif args.quick:
+        args.isolate = []  # a smoke test: one process per backend
+    else:
+        args.isolate = ["skdense"] if on_gpu else list(PEERS)
     args.machine = args.machine or environment.default_machine_name(args.device)
     if args.out is None:
         suffix = "-quick" if args.quick else ""
@@ -180,17 +198,9 @@ def run_all(args, cache_dir):
     get one in either mode. A peer skipped once on a backend is skipped there from then on.
     """
     measurements = plan_measurements(args)
-    if args.single_process:
-        shared = [item for item in measurements if item["variant"] == "cold"]
-        groups = [
-            [item for item in shared if item["backend"] == backend]
-            for backend in [None, *args.backends]
-        ]
-        groups = [group for group in groups if group]
-        groups += [[item] for item in measurements if item["variant"] != "cold"]
-    else:
-        groups = [[item] for item in measurements]
+    groups = group_measurements(measurements, args)
     records, gpus, skipped, start = [], set(), {}, time.perf_counter()
+    tensorflow_loaded = False
     _progress(f"running {len(measurements)} measurements in {len(groups)} processes")
     for index, group in enumerate(groups, start=1):
         first = group[0]
@@ -200,13 +210,32 @@ def run_all(args, cache_dir):
             continue
         group_records, runtime = _run_group(group, args, cache_dir)
         gpus.update(runtime.get("gpus") or [])
+        tensorflow_loaded = tensorflow_loaded or runtime.get("tensorflow_loaded", False)
         for record in group_records:
             if record["status"] == "skipped":
                 skipped[record["peer"], record["backend"]] = record["reason"]
             records.append(record)
             elapsed = time.perf_counter() - start
             _progress(f"[{index}/{len(groups)}, {elapsed:.0f} s] {_describe(record)}")
-    return records, {"gpus": sorted(gpus)}
+    return records, {"gpus": sorted(gpus), "tensorflow_loaded": tensorflow_loaded}
+
+
+def group_measurements(measurements, args):
+    """Worker processes: one per isolated measurement, one per (repeat, backend) for the rest.
+
+    W1's imports-included figure and W4's warm-cache figure always get a process of their own.
+    """
+    groups, shared = [], {}
+    for item in measurements:
+        if item["peer"] in args.isolate or item["variant"] != "cold":
+            groups.append([item])
+            continue
+        key = (item["repeat"], item["backend"])
+        if key not in shared:
+            shared[key] = []
+            groups.append(shared[key])
+        shared[key].append(item)
+    return groups
 
 
 def _run_group(group, args, cache_dir):
@@ -255,8 +284,9 @@ def main(argv=None):
         "backends": args.backends,
         "quick": args.quick,
         "repeats": args.repeats,
-        "fresh_processes": not args.single_process,
+        "isolated": [PEERS[key].label for key in args.isolate],
         "gpus": runtime.get("gpus"),
+        "tensorflow_loaded": runtime.get("tensorflow_loaded"),
         "date": started.strftime("%Y-%m-%d %H:%M"),
         "duration": f"{minutes} min {seconds} s",
     }

@@ -104,7 +104,7 @@ def describe_error(error):
 
 
 def _runtime():
-    """The GPUs TensorFlow or JAX saw in this process (nothing when neither was loaded)."""
+    """The GPUs TensorFlow or JAX saw in this process, and whether TensorFlow was loaded."""
     gpus = []
     if "tensorflow" in sys.modules:
         import tensorflow as tf
@@ -116,7 +116,7 @@ def _runtime():
         import jax
 
         gpus += [device.device_kind for device in jax.devices() if device.platform == "gpu"]
-    return {"gpus": sorted(set(gpus))} if gpus or "jax" in sys.modules else {}
+    return {"gpus": sorted(set(gpus)), "tensorflow_loaded": "tensorflow" in sys.modules}
 
 
 if __name__ == "__main__":
