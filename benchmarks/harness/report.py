@@ -8,6 +8,8 @@ import dataclasses
 import statistics
 from collections import defaultdict
 
+from harness import figures
+from harness.markdown import backend_label, row, runs, score, seconds, table_head
 from harness.peers import BACKEND_LABELS
 
 WARM_COLUMN = "skdense, warm (same process)"
@@ -36,7 +38,7 @@ class Summary:
         return statistics.median(self.seconds) if self.seconds else None
 
     @property
-    def median_score(self):
+    def medianscore(self):
         scores = [score for score in self.scores if score is not None]
         return statistics.median(scores) if scores else None
 
@@ -82,10 +84,10 @@ def render(summaries, workloads, peers, environment, run):
         sections.append(_medians_table(view, workloads, columns, backend))
         sections.append(_ratios_table(view, workloads, columns, backend))
     sections += [
-        _limit_section(summaries, workloads, run),
-        _first_fit_section(summaries, workloads, run),
-        _cache_section(summaries, workloads, run),
-        _first_epoch_section(summaries, workloads, peers, run),
+        figures.limit_section(summaries, workloads, run),
+        figures.first_fit_section(summaries, workloads, run),
+        figures.cache_section(summaries, workloads, run),
+        figures.first_epoch_section(summaries, workloads, peers, run),
         _workload_list(summaries, workloads),
         _every_run_table(summaries, workloads, peers),
         _notes(summaries, workloads, peers, run),
@@ -160,7 +162,7 @@ def _medians_table(summaries, workloads, peers, backend):
         "(W2: seconds per epoch), then the held-out score (accuracy, or mean absolute error in "
         "mpg for W5). A dash: the peer is not part of that workload. Limit: see below.",
         "",
-        *_table_head(header),
+        *table_head(header),
     ]
     for workload in workloads.values():
         cells = [_workload_label(workload)]
@@ -169,7 +171,7 @@ def _medians_table(summaries, workloads, peers, backend):
             cells.append(_cell(summary, workload, peer))
             if peer.key == "skdense":
                 cells.append(_warm_cell(summary, workload))
-        lines.append(_row(cells))
+        lines.append(row(cells))
     return [*lines, ""]
 
 
@@ -181,7 +183,7 @@ def _ratios_table(summaries, workloads, peers, backend):
         "Below 1, skdense is faster; in brackets the same with skdense's warm figure. Under "
         "limit: skdense's W2 epoch as a multiple of the limit.",
         "",
-        *_table_head(["Workload", *(peer.label for peer in others)]),
+        *table_head(["Workload", *(peer.label for peer in others)]),
     ]
     for workload in workloads.values():
         ours = summaries.get((workload.key, "skdense"))
@@ -189,7 +191,7 @@ def _ratios_table(summaries, workloads, peers, backend):
         for peer in others:
             theirs = summaries.get((workload.key, peer.key))
             cells.append(_ratio_cell(ours, theirs, workload, peer))
-        lines.append(_row(cells))
+        lines.append(row(cells))
     return [*lines, ""]
 
 
@@ -210,7 +212,7 @@ def _every_run_table(summaries, workloads, peers):
     lines = [
         "## Every run",
         "",
-        *_table_head(["Workload", "Peer", "Backend", "Variant", "Seconds", "Warm", "Warm-up"]),
+        *table_head(["Workload", "Peer", "Backend", "Variant", "Seconds", "Warm", "Warm-up"]),
     ]
     order = {key: index for index, key in enumerate(peers)}
     for (workload_key, peer_key, backend, variant), summary in sorted(
@@ -219,122 +221,10 @@ def _every_run_table(summaries, workloads, peers):
     ):
         if not summary.ok or workload_key not in workloads or peer_key not in peers:
             continue
-        cells = [workload_key, peers[peer_key].label, _backend_label(backend), variant]
-        cells += [_runs(summary.seconds), _runs(summary.warm_seconds)]
-        lines.append(_row([*cells, _runs(summary.warmup_seconds)]))
+        cells = [workload_key, peers[peer_key].label, backend_label(backend), variant]
+        cells += [runs(summary.seconds), runs(summary.warm_seconds)]
+        lines.append(row([*cells, runs(summary.warmup_seconds)]))
     return [*lines, ""]
-
-
-def _limit_section(summaries, workloads, run):
-    limit = summaries.get(("W2", "limit", None, "cold"))
-    if "W2" not in workloads or limit is None or not limit.ok:
-        return []
-    details = limit.details
-    lines = [
-        "## W2 against the limit",
-        "",
-        f"The limit is the epoch's arithmetic divided by this machine's float32 rate: 6 x "
-        f"{details['weights']:,} trainable weights x {details['rows']:,} rows = "
-        f"{6 * details['weights'] * details['rows'] / 1e9:.1f} GFLOP, at {details['gflops']:.0f}"
-        " GFLOP/s (numpy's 2048 x 2048 float32 matrix product, best of 5, in its own worker in "
-        f"this run): **{_seconds(limit.median)}** per epoch."
-        + (
-            " It is the host CPU's limit, not the GPU's."
-            if run["device"].startswith("gpu")
-            else ""
-        ),
-        "",
-        *_table_head(["Backend", "skdense W2 epoch", "multiple of the limit"]),
-    ]
-    for backend in run["backends"]:
-        ours = summaries.get(("W2", "skdense", backend, "cold"))
-        if ours is not None and ours.ok:
-            ratio = f"{ours.median / limit.median:.2f}"
-            lines.append(_row([_backend_label(backend), _seconds(ours.median), ratio]))
-    return [*lines, ""]
-
-
-def _first_fit_section(summaries, workloads, run):
-    """W1 cold with and without imports, and warm, against scikit-learn's MLP."""
-    if "W1" not in workloads:
-        return []
-    sklearn = summaries.get(("W1", "sklearn", None, "cold"))
-    lines = [
-        "## W1: cold and warm",
-        "",
-        "Cold, imports included: a fresh process, the clock started before `import skdense` "
-        "(Keras and its backend load inside it). Cold: a fresh process with Keras already "
-        "imported. Warm: a second fit in that process. In brackets: / scikit-learn's MLP "
-        "(cold, fresh process, imports excluded).",
-        "",
-        *_table_head(["Backend", "cold, imports included", "cold", "warm"]),
-    ]
-    for backend in run["backends"]:
-        cold = summaries.get(("W1", "skdense", backend, "cold"))
-        imports = summaries.get(("W1", "skdense", backend, "imports"))
-        cells = [_backend_label(backend), _against(imports, sklearn), _against(cold, sklearn)]
-        warm = cold.median_warm if cold is not None else None
-        lines.append(_row([*cells, _against_value(warm, sklearn)]))
-    return [*lines, ""]
-
-
-def _cache_section(summaries, workloads, run):
-    """W4 on JAX with an empty and with a warm persistent compilation cache."""
-    if "W4" not in workloads or "jax" not in run["backends"]:
-        return []
-    sklearn = summaries.get(("W4", "sklearn", None, "cold"))
-    empty = summaries.get(("W4", "skdense", "jax", "cold"))
-    warm = summaries.get(("W4", "skdense", "jax", "cache_warm"))
-    return [
-        "## W4 on JAX: the persistent compilation cache",
-        "",
-        "Each a fresh process. Empty: `JAX_COMPILATION_CACHE_DIR` is a new empty folder. Warm: "
-        "a folder filled by one untimed W4 run in an earlier process. In brackets: / "
-        "scikit-learn's MLP.",
-        "",
-        *_table_head(["empty cache", "warm cache", "scikit-learn MLP"]),
-        _row([_against(empty, sklearn), _against(warm, sklearn), _against(sklearn, None)]),
-        "",
-    ]
-
-
-def _first_epoch_section(summaries, workloads, peers, run):
-    """W2's one-epoch first fit in a fresh process: compilation or tracing included."""
-    if "W2" not in workloads:
-        return []
-    lines = [
-        "## Time to the first epoch (W2, compilation included)",
-        "",
-        "The untimed warm-up of W2: a one-epoch fit in a fresh process, so it includes tracing "
-        "or compiling the epoch (median seconds).",
-        "",
-        *_table_head(["Peer", *(_backend_label(b) for b in run["backends"]), "no Keras"]),
-    ]
-    for peer in peers.values():
-        cells = []
-        for backend in [*run["backends"], None]:
-            found = summaries.get(("W2", peer.key, backend, "cold"))
-            warmups = found.warmup_seconds if found is not None else []
-            cells.append(_seconds(statistics.median(warmups)) if warmups else "-")
-        if any(cell != "-" for cell in cells):
-            lines.append(_row([peer.label, *cells]))
-    return [*lines, ""]
-
-
-def _against(summary, reference):
-    return _against_value(summary.median if summary and summary.ok else None, reference)
-
-
-def _against_value(seconds, reference):
-    if seconds is None:
-        return "n/a"
-    if reference is None or not reference.ok:
-        return _seconds(seconds)
-    return f"{_seconds(seconds)} ({seconds / reference.median:.2f}x)"
-
-
-def _backend_label(backend):
-    return BACKEND_LABELS.get(backend, "-") if backend else "-"
 
 
 def _notes(summaries, workloads, peers, run):
@@ -364,7 +254,7 @@ def _notes(summaries, workloads, peers, run):
     for (workload_key, peer_key, backend, _), summary in summaries.items():
         label = peers[peer_key].label if peer_key in peers else peer_key
         if backend:
-            label += f" ({_backend_label(backend)})"
+            label += f" ({backend_label(backend)})"
         for status, reason in summary.problems:
             problems.setdefault((status, label, reason), []).append(workload_key)
     for (status, label, reason), keys in problems.items():
@@ -387,9 +277,9 @@ def _cell(summary, workload, peer):
         return "not run"
     if not summary.ok:
         return f"{summary.problems[0][0]} (see notes)"
-    text = _seconds(summary.median)
+    text = seconds(summary.median)
     if summary.median_score is not None:
-        text += f" ({_score(summary.median_score, workload)})"
+        text += f" ({score(summary.median_score, workload)})"
     failed = len(summary.problems)
     if failed:
         text += f", {failed} run(s) failed"
@@ -399,8 +289,8 @@ def _cell(summary, workload, peer):
 def _warm_cell(summary, workload):
     if summary is None or summary.median_warm is None:
         return "-"
-    score = _score(statistics.median(summary.warm_scores), workload)
-    return f"{_seconds(summary.median_warm)} ({score})"
+    warm_score = score(statistics.median(summary.warm_scores), workload)
+    return f"{seconds(summary.median_warm)} ({warm_score})"
 
 
 def _ratio_cell(ours, theirs, workload, peer):
@@ -412,27 +302,3 @@ def _ratio_cell(ours, theirs, workload, peer):
     if ours.median_warm is not None:
         text += f" ({ours.median_warm / theirs.median:.2f})"
     return text
-
-
-def _seconds(value):
-    if value < 0.1:
-        return f"{value:.3f} s"
-    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
-
-
-def _score(value, workload):
-    if workload.metric == "MAE":
-        return f"MAE {value:.2f}"
-    return f"acc {value:.3f}"
-
-
-def _runs(values):
-    return ", ".join(f"{value:.3f}" for value in values) or "-"
-
-
-def _table_head(header):
-    return [_row(header), _row(["---"] * len(header))]
-
-
-def _row(cells):
-    return "| " + " | ".join(cells) + " |"
