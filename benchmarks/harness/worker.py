@@ -50,9 +50,7 @@ def measure(item, plan):
         if item.get("variant") == "imports":
             return {**record, **_with_imports(workload, peer, data, plan["device"])}
         if peer.uses_keras:
-            import keras
-
-            keras.utils.set_random_seed(item["repeat"])  # this process only: a benchmark
+            seed_keras(item["repeat"])
         timing = procedures.run(workload, peer, data, plan["device"])
         record.update(seconds=timing.seconds, score=timing.score, **timing.details)
         record.update(warmup_seconds=timing.warmup_seconds)
@@ -66,6 +64,32 @@ def measure(item, plan):
     except Exception as error:  # one failing peer must not stop the run: it is reported
         return {**record, "status": "error", "reason": describe_error(error)}
     return {**record, "status": "ok"}
+
+
+def seed_keras(seed):
+    """``keras.utils.set_random_seed`` without loading TensorFlow on another backend.
+
+    Keras's function also seeds TensorFlow whenever it is installed, which imports it: on the
+    JAX backend that would put TensorFlow into the process (and time its threads) although
+    nothing uses it, unlike the GPU machines, where it does not exist. So on other backends
+    the worker sets what Keras's function sets for them: Python's, numpy's and Keras's seed.
+    """
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        keras.utils.set_random_seed(seed)  # this process only: a benchmark
+        return
+    import random
+
+    import numpy as np
+    from keras.src.backend.common import global_state  # private: no public way around TF
+    from keras.src.random import seed_generator
+    from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
+
+    global_state.set_global_attribute(GLOBAL_RANDOM_SEED, seed)
+    global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (the legacy global state Keras's function seeds)
 
 
 def _with_imports(workload, peer, data, device):
