@@ -38,7 +38,7 @@ class Summary:
         return statistics.median(self.seconds) if self.seconds else None
 
     @property
-    def medianscore(self):
+    def median_score(self):
         scores = [score for score in self.scores if score is not None]
         return statistics.median(scores) if scores else None
 
