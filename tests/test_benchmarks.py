@@ -41,7 +41,7 @@ def _run_script(script, *args):
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,  # quick runs start several workers; a busy 2-core machine is slow
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
