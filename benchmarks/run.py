@@ -239,15 +239,19 @@ def group_measurements(measurements, args):
 
 
 def _run_group(group, args, cache_dir):
-    """One worker for ``group``; a warm-cache measurement first fills a cache, untimed."""
+    """One worker for ``group``; a warm-cache measurement first fills a cache, untimed.
+
+    The filling run's record is kept in the raw results (the report leaves it out).
+    """
     item = group[0]
     if item["variant"] != "cache_warm":
         return run_worker(group, args, cache_dir)
     folder = Path(tempfile.mkdtemp(prefix="jax-cache-", dir=cache_dir))
     filled, _ = run_worker([{**item, "variant": "cache_fill"}], args, cache_dir, folder)
     if filled[0]["status"] != "ok":
-        return [{**filled[0], "variant": "cache_warm"}], {}
-    return run_worker(group, args, cache_dir, folder)
+        return [*filled, {**filled[0], "variant": "cache_warm"}], {}
+    records, runtime = run_worker(group, args, cache_dir, folder)
+    return [*filled, *records], runtime
 
 
 def _describe(record):
