@@ -13,6 +13,7 @@ _REPO = Path(__file__).resolve().parents[2]
 _PACKAGES = {
     "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly"),
     "keras": ("keras",),
+    "jax": ("jax",),
     "scikit-learn": ("scikit-learn",),
     "scikeras": ("scikeras",),
     "numpy": ("numpy",),

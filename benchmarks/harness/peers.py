@@ -2,13 +2,17 @@
 
 Every peer trains the same network (ReLU hidden layers, the same output layer and loss, no
 weight penalty) with the same optimizer, learning rate, batch size and number of epochs, and
-never stops early. Heavy imports (TensorFlow, scikeras) happen inside the factories, so a
-process timing scikit-learn never loads TensorFlow.
+never stops early. Heavy imports (Keras, TensorFlow, JAX, scikeras) happen inside the
+factories, so a process timing scikit-learn never loads them. A peer built on Keras runs on
+the Keras backend its worker process was started with (``KERAS_BACKEND``).
 """
 
 import dataclasses
 import importlib.metadata
+import importlib.util
 
+KERAS_BACKENDS = ("tensorflow", "jax")  # the backends skdense supports, in report order
+BACKEND_LABELS = {"tensorflow": "TensorFlow", "jax": "JAX"}
 _NEVER = 10**6  # n_iter_no_change that never triggers: every peer runs all its epochs
 
 
@@ -18,22 +22,31 @@ class Peer:
 
     ``factory(workload, device, epochs)`` returns an unfitted estimator; ``epochs_param`` is
     the parameter that holds the number of epochs (continued training sets it together with
-    ``warm_start=True``); ``uses_tensorflow`` says whether its process loads TensorFlow.
+    ``warm_start=True``); ``backends`` are the Keras backends it runs on, one column each
+    (empty: it does not use Keras and runs once per run); ``uses_keras`` says whether its
+    process loads Keras (whose random seed the worker then sets).
     """
 
     key: str
     label: str
     factory: object
     epochs_param: str
-    uses_tensorflow: bool = True
+    backends: tuple = KERAS_BACKENDS
+    uses_keras: bool = True
 
     def estimator(self, workload, device="auto", epochs=None):
         epochs = workload.epochs if epochs is None else epochs
         return self.factory(workload, device, epochs)
 
-    def unavailable(self):
-        """Why this peer cannot run here, or ``None``."""
-        return _scikeras_unavailable() if self.key == "scikeras" else None
+    def unavailable(self, backend=None):
+        """Why this peer cannot run here on ``backend``, or ``None``."""
+        if backend is not None and importlib.util.find_spec(backend) is None:
+            return f"{BACKEND_LABELS[backend]} is not installed"
+        if self.key == "scikeras":
+            return _scikeras_unavailable()
+        if self.key == "floor" and importlib.util.find_spec("jax") is None:
+            return "jax is not installed"
+        return None
 
 
 def _skdense(workload, device, epochs):
@@ -117,6 +130,17 @@ def _scikeras(workload, device, epochs):
     )
 
 
+def _floor(workload, device, epochs):
+    from harness.floor import JaxFloorClassifier
+
+    return JaxFloorClassifier(
+        hidden_layer_sizes=workload.hidden_layer_sizes,
+        learning_rate=workload.learning_rate,
+        epochs=epochs,
+        batch_size=workload.batch_size,
+    )
+
+
 def _scikeras_unavailable():
     try:
         version = importlib.metadata.version("scikeras")
@@ -140,14 +164,18 @@ PEERS = {
         Peer("skdense", "skdense", _skdense, "max_iter"),
         Peer("keras", "Keras `model.fit`", _keras(1), "epochs"),
         Peer("keras_spe", "Keras, `steps_per_execution`=epoch", _keras("epoch"), "epochs"),
-        Peer("sklearn", "scikit-learn MLP", _sklearn, "max_iter", uses_tensorflow=False),
+        Peer("scikeras", "scikeras", _scikeras, "epochs"),
+        Peer("floor", "hand-written JAX epoch", _floor, "epochs", ("jax",), uses_keras=False),
+        Peer("sklearn", "scikit-learn MLP", _sklearn, "max_iter", (), uses_keras=False),
         Peer(
             "sklearn_linear",
             "scikit-learn LogisticRegression",
             _sklearn_linear,
             "max_iter",
-            uses_tensorflow=False,
+            (),
+            uses_keras=False,
         ),
-        Peer("scikeras", "scikeras", _scikeras, "epochs"),
+        # Not a trainer: the W2 epoch's arithmetic over this machine's matmul rate.
+        Peer("limit", "limit", None, "", (), uses_keras=False),
     )
 }

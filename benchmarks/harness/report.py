@@ -1,8 +1,16 @@
-"""Medians, ratios and the Markdown report written to ``benchmarks/results/<machine>.md``."""
+"""Medians, ratios and the Markdown report written to ``benchmarks/results/<machine>.md``.
+
+Summaries are keyed by ``(workload, peer, backend, variant)``: backend ``None`` for the peers
+that do not use Keras, variant ``"cold"`` for the ordinary measurement.
+"""
 
 import dataclasses
 import statistics
 from collections import defaultdict
+
+from harness import figures
+from harness.markdown import backend_label, row, runs, score, seconds, table_head
+from harness.peers import BACKEND_LABELS
 
 WARM_COLUMN = "skdense, warm (same process)"
 
@@ -19,6 +27,7 @@ class Summary:
     shape: tuple | None = None
     data_source: str = ""
     problems: list = dataclasses.field(default_factory=list)  # (status, reason)
+    details: dict = dataclasses.field(default_factory=dict)  # the limit's rate and sizes
 
     @property
     def ok(self):
@@ -30,7 +39,8 @@ class Summary:
 
     @property
     def median_score(self):
-        return statistics.median(self.scores) if self.scores else None
+        scores = [score for score in self.scores if score is not None]
+        return statistics.median(scores) if scores else None
 
     @property
     def median_warm(self):
@@ -41,7 +51,10 @@ def summarise(records):
     """Group the worker records by ``(workload, peer)``."""
     summaries = defaultdict(Summary)
     for record in records:
-        summary = summaries[record["workload"], record["peer"]]
+        if record.get("variant") == "cache_fill":
+            continue  # untimed by design: it only fills the compilation cache
+        key = (record["workload"], record["peer"], record.get("backend"))
+        summary = summaries[(*key, record.get("variant", "cold"))]
         if record.get("shape"):
             summary.shape = tuple(record["shape"])
             summary.data_source = record.get("data_source", "")
@@ -49,7 +62,8 @@ def summarise(records):
             summary.problems.append((record["status"], record.get("reason", "")))
             continue
         summary.seconds.append(record["seconds"])
-        summary.scores.append(record["score"])
+        summary.scores.append(record.get("score"))
+        summary.details = {k: record[k] for k in ("gflops", "weights", "rows") if k in record}
         if record.get("warm_seconds") is not None:
             summary.warm_seconds.append(record["warm_seconds"])
             summary.warm_scores.append(record["warm_score"])
@@ -63,13 +77,38 @@ def render(summaries, workloads, peers, environment, run):
     sections = [
         [f"# skdense benchmarks: {run['machine']}", ""],
         _environment_table(environment, run),
-        _medians_table(summaries, workloads, peers),
-        _ratios_table(summaries, workloads, peers),
+    ]
+    for backend in run["backends"]:
+        columns = _columns(peers, backend)
+        view = _BackendView(summaries, backend)
+        sections.append(_medians_table(view, workloads, columns, backend))
+        sections.append(_ratios_table(view, workloads, columns, backend))
+    sections += [
+        figures.limit_section(summaries, workloads, run),
+        figures.first_fit_section(summaries, workloads, run),
+        figures.cache_section(summaries, workloads, run),
+        figures.first_epoch_section(summaries, workloads, peers, run),
         _workload_list(summaries, workloads),
         _every_run_table(summaries, workloads, peers),
         _notes(summaries, workloads, peers, run),
     ]
     return "\n".join(line for section in sections for line in section)
+
+
+class _BackendView:
+    """The cold summaries one backend's tables show: its own Keras peers and the shared ones."""
+
+    def __init__(self, summaries, backend):
+        self.summaries, self.backend = summaries, backend
+
+    def get(self, key):
+        workload, peer = key
+        found = self.summaries.get((workload, peer, self.backend, "cold"))
+        return found or self.summaries.get((workload, peer, None, "cold"))
+
+
+def _columns(peers, backend):
+    return {k: p for k, p in peers.items() if not p.backends or backend in p.backends}
 
 
 # --- sections --------------------------------------------------------------------------------
@@ -78,11 +117,13 @@ def render(summaries, workloads, peers, environment, run):
 def _environment_table(environment, run):
     versions = environment["versions"]
     cores = f"{environment['logical_cores']} logical cores ({environment['usable_cores']} usable)"
-    gpus = ", ".join(run.get("gpus") or []) or "none visible to TensorFlow"
+    gpus = ", ".join(run.get("gpus") or []) or "none visible to TensorFlow or JAX"
+    isolated = run["isolated"]
     isolation = (
-        "each measurement in a fresh process"
-        if run["fresh_processes"]
-        else "every measurement in one process (smoke test: cold figures are not cold)"
+        f"a fresh process per measurement for {', '.join(isolated)}; the other peers share "
+        "one process per backend and repeat"
+        if isolated
+        else "one process per backend (smoke test: cold figures are not cold)"
     )
     rows = [
         ("Machine", run["machine"]),
@@ -91,7 +132,11 @@ def _environment_table(environment, run):
         ("skdense `device`", f'"{run["device"]}"'),
         ("OS", environment["os"]),
         ("Python", environment["python"]),
-        ("TensorFlow / Keras", f"{versions['tensorflow']} / {versions['keras']}"),
+        ("Keras backends", ", ".join(BACKEND_LABELS[b] for b in run["backends"])),
+        (
+            "TensorFlow / JAX / Keras",
+            f"{versions['tensorflow']} / {versions['jax']} / {versions['keras']}",
+        ),
         ("scikit-learn / NumPy", f"{versions['scikit-learn']} / {versions['numpy']}"),
         ("scikeras", versions["scikeras"] or "not installed"),
         ("skdense", f"{versions['skdense']} (commit {environment['skdense_commit']})"),
@@ -104,20 +149,20 @@ def _environment_table(environment, run):
     return [*lines, ""]
 
 
-def _medians_table(summaries, workloads, peers):
+def _medians_table(summaries, workloads, peers, backend):
     header = ["Workload"]
     for peer in peers.values():
         header.append(peer.label)
         if peer.key == "skdense":
             header.append(WARM_COLUMN)
     lines = [
-        "## Time and held-out score (medians)",
+        f"## {BACKEND_LABELS[backend]}: time and held-out score (medians)",
         "",
-        "Seconds for the whole workload (W2: seconds per epoch), then the held-out score "
-        "(accuracy, or mean absolute error in mpg for W5). A dash: the peer is not part of "
-        "that workload.",
+        f"Keras peers on the {BACKEND_LABELS[backend]} backend. Seconds for the whole workload "
+        "(W2: seconds per epoch), then the held-out score (accuracy, or mean absolute error in "
+        "mpg for W5). A dash: the peer is not part of that workload. Limit: see below.",
         "",
-        *_table_head(header),
+        *table_head(header),
     ]
     for workload in workloads.values():
         cells = [_workload_label(workload)]
@@ -126,18 +171,19 @@ def _medians_table(summaries, workloads, peers):
             cells.append(_cell(summary, workload, peer))
             if peer.key == "skdense":
                 cells.append(_warm_cell(summary, workload))
-        lines.append(_row(cells))
+        lines.append(row(cells))
     return [*lines, ""]
 
 
-def _ratios_table(summaries, workloads, peers):
+def _ratios_table(summaries, workloads, peers, backend):
     others = [peer for peer in peers.values() if peer.key != "skdense"]
     lines = [
-        "## skdense time / peer time",
+        f"## {BACKEND_LABELS[backend]}: skdense time / peer time",
         "",
-        "Below 1, skdense is faster; in brackets the same with skdense's warm figure.",
+        "Below 1, skdense is faster; in brackets the same with skdense's warm figure. Under "
+        "limit: skdense's W2 epoch as a multiple of the limit.",
         "",
-        *_table_head(["Workload", *(peer.label for peer in others)]),
+        *table_head(["Workload", *(peer.label for peer in others)]),
     ]
     for workload in workloads.values():
         ours = summaries.get((workload.key, "skdense"))
@@ -145,7 +191,7 @@ def _ratios_table(summaries, workloads, peers):
         for peer in others:
             theirs = summaries.get((workload.key, peer.key))
             cells.append(_ratio_cell(ours, theirs, workload, peer))
-        lines.append(_row(cells))
+        lines.append(row(cells))
     return [*lines, ""]
 
 
@@ -153,7 +199,7 @@ def _workload_list(summaries, workloads):
     lines = ["## Workloads", ""]
     for workload in workloads.values():
         shape, source = None, ""
-        for (key, _), summary in summaries.items():
+        for (key, *_), summary in summaries.items():
             if key == workload.key and summary.shape:
                 shape, source = summary.shape, summary.data_source
                 break
@@ -166,24 +212,18 @@ def _every_run_table(summaries, workloads, peers):
     lines = [
         "## Every run",
         "",
-        *_table_head(["Workload", "Peer", "Seconds", "Warm seconds", "Warm-up seconds"]),
+        *table_head(["Workload", "Peer", "Backend", "Variant", "Seconds", "Warm", "Warm-up"]),
     ]
-    for workload in workloads.values():
-        for peer in peers.values():
-            summary = summaries.get((workload.key, peer.key))
-            if summary is None or not summary.ok:
-                continue
-            lines.append(
-                _row(
-                    [
-                        workload.key,
-                        peer.label,
-                        _runs(summary.seconds),
-                        _runs(summary.warm_seconds),
-                        _runs(summary.warmup_seconds),
-                    ]
-                )
-            )
+    order = {key: index for index, key in enumerate(peers)}
+    for (workload_key, peer_key, backend, variant), summary in sorted(
+        summaries.items(),
+        key=lambda item: (item[0][0], order.get(item[0][1], 99), str(item[0][2:])),
+    ):
+        if not summary.ok or workload_key not in workloads or peer_key not in peers:
+            continue
+        cells = [workload_key, peers[peer_key].label, backend_label(backend), variant]
+        cells += [runs(summary.seconds), runs(summary.warm_seconds)]
+        lines.append(row([*cells, runs(summary.warmup_seconds)]))
     return [*lines, ""]
 
 
@@ -192,23 +232,31 @@ def _notes(summaries, workloads, peers, run):
         "## Notes",
         "",
         "- Only training is timed (W4 and W5 include the predictions their scoring makes): "
-        "imports and data creation are not.",
+        "imports and data creation are not, except in W1's 'imports included' figure.",
         f"- {WARM_COLUMN}: the same work again in the process that measured the cold "
         "figure, as a second fit in a session or every fit after the first of a grid search "
-        "sees it (skdense pools traced networks). W2 measures warm epochs for every peer.",
+        "sees it (skdense pools compiled networks). W2 measures warm epochs for every peer.",
         "- W2: one untimed warm-up epoch, then training continues (`warm_start=True`) for the "
         "timed epochs; the warm-up times are under 'Every run'.",
         "- Every peer trains the same network, optimizer, learning rate, batch size and number "
         "of epochs, with no weight penalty and no early stopping. Raw Keras enters "
         "`GridSearchCV` and `cross_val_score` through a minimal estimator that builds, "
         "compiles and `model.fit`s a fresh model per fit (as a hand-written loop would).",
-        "- scikit-learn always runs on the CPU; raw Keras and scikeras use TensorFlow's "
+        "- The hand-written JAX epoch (W2 only) is the floor: one jitted `lax.scan` over "
+        "`[n_batches, batch]` blocks with Adam written out; it skips the last partial batch.",
+        "- Every worker process gets `KERAS_BACKEND` and its own empty "
+        "`JAX_COMPILATION_CACHE_DIR` (except W4's warm-cache figure), so no figure depends on "
+        "the user's cache.",
+        "- scikit-learn always runs on the CPU; raw Keras and scikeras use their backend's "
         "default placement; skdense uses the `device` shown above.",
     ]
     problems = {}
-    for (workload_key, peer_key), summary in summaries.items():
+    for (workload_key, peer_key, backend, _), summary in summaries.items():
+        label = peers[peer_key].label if peer_key in peers else peer_key
+        if backend:
+            label += f" ({backend_label(backend)})"
         for status, reason in summary.problems:
-            problems.setdefault((status, peers[peer_key].label, reason), []).append(workload_key)
+            problems.setdefault((status, label, reason), []).append(workload_key)
     for (status, label, reason), keys in problems.items():
         where = ", ".join(sorted(set(keys)))
         lines.append(f"- {label} {status} ({where}): {reason}")
@@ -229,7 +277,9 @@ def _cell(summary, workload, peer):
         return "not run"
     if not summary.ok:
         return f"{summary.problems[0][0]} (see notes)"
-    text = f"{_seconds(summary.median)} ({_score(summary.median_score, workload)})"
+    text = seconds(summary.median)
+    if summary.median_score is not None:
+        text += f" ({score(summary.median_score, workload)})"
     failed = len(summary.problems)
     if failed:
         text += f", {failed} run(s) failed"
@@ -239,8 +289,8 @@ def _cell(summary, workload, peer):
 def _warm_cell(summary, workload):
     if summary is None or summary.median_warm is None:
         return "-"
-    score = _score(statistics.median(summary.warm_scores), workload)
-    return f"{_seconds(summary.median_warm)} ({score})"
+    warm_score = score(statistics.median(summary.warm_scores), workload)
+    return f"{seconds(summary.median_warm)} ({warm_score})"
 
 
 def _ratio_cell(ours, theirs, workload, peer):
@@ -252,27 +302,3 @@ def _ratio_cell(ours, theirs, workload, peer):
     if ours.median_warm is not None:
         text += f" ({ours.median_warm / theirs.median:.2f})"
     return text
-
-
-def _seconds(value):
-    if value < 0.1:
-        return f"{value:.3f} s"
-    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
-
-
-def _score(value, workload):
-    if workload.metric == "MAE":
-        return f"MAE {value:.2f}"
-    return f"acc {value:.3f}"
-
-
-def _runs(values):
-    return ", ".join(f"{value:.3f}" for value in values) or "-"
-
-
-def _table_head(header):
-    return [_row(header), _row(["---"] * len(header))]
-
-
-def _row(cells):
-    return "| " + " | ".join(cells) + " |"

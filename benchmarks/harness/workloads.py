@@ -7,8 +7,9 @@ Plain descriptions only: the data live in :mod:`harness.data`, the timed procedu
 import dataclasses
 
 # Peer keys, in the order of the report's columns.
-ALL_PEERS = ("skdense", "keras", "keras_spe", "sklearn", "sklearn_linear", "scikeras")
-NETWORK_PEERS = ("skdense", "keras", "keras_spe", "sklearn", "scikeras")
+NETWORK_PEERS = ("skdense", "keras", "keras_spe", "scikeras", "sklearn")
+ALL_PEERS = (*NETWORK_PEERS, "sklearn_linear")
+EPOCH_PEERS = (*NETWORK_PEERS, "floor", "limit")  # W2 adds the floor and the limit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +86,7 @@ def workloads(quick=False):
             epochs=2,
             warmup_epochs=1,
             batch_size=128,
+            peers=EPOCH_PEERS,
         ),
         "W3": Workload(
             "W3",

@@ -1,0 +1,117 @@
+"""The report's sections on single figures: W2 against the limit, W1 cold and warm, W4 with
+JAX's compilation cache, and the time to the first epoch. Summaries are keyed as in
+:mod:`harness.report`.
+"""
+
+import statistics
+
+from harness.markdown import backend_label, row, seconds, table_head
+
+
+def limit_section(summaries, workloads, run):
+    limit = summaries.get(("W2", "limit", None, "cold"))
+    if "W2" not in workloads or limit is None or not limit.ok:
+        return []
+    details = limit.details
+    gflop = 6 * details["weights"] * details["rows"] / 1e9
+    lines = [
+        "## W2 against the limit",
+        "",
+        f"The limit is the epoch's arithmetic divided by this machine's float32 rate: 6 x "
+        f"{details['weights']:,} trainable weights x {details['rows']:,} rows = "
+        f"{gflop:.1f} GFLOP, at {gflop / limit.median:.0f} GFLOP/s (numpy's 2048 x 2048 float32 "
+        f"matrix product, best of 5, median over the repeats, measured in this run): "
+        f"**{seconds(limit.median)}** per epoch."
+        + (
+            " It is the host CPU's limit, not the GPU's."
+            if run["device"].startswith("gpu")
+            else ""
+        ),
+        "",
+        *table_head(["Backend", "skdense W2 epoch", "multiple of the limit"]),
+    ]
+    for backend in run["backends"]:
+        ours = summaries.get(("W2", "skdense", backend, "cold"))
+        if ours is not None and ours.ok:
+            ratio = f"{ours.median / limit.median:.2f}"
+            lines.append(row([backend_label(backend), seconds(ours.median), ratio]))
+    return [*lines, ""]
+
+
+def first_fit_section(summaries, workloads, run):
+    """W1 cold with and without imports, and warm, against scikit-learn's MLP."""
+    if "W1" not in workloads:
+        return []
+    sklearn = summaries.get(("W1", "sklearn", None, "cold"))
+    lines = [
+        "## W1: cold and warm",
+        "",
+        "Cold, imports included: a fresh process, the clock started before `import skdense` "
+        "(Keras and its backend load inside it). Cold: a fresh process with Keras already "
+        "imported. Warm: a second fit in that process. In brackets: / scikit-learn's MLP "
+        "(cold, fresh process, imports excluded).",
+        "",
+        *table_head(["Backend", "cold, imports included", "cold", "warm"]),
+    ]
+    for backend in run["backends"]:
+        cold = summaries.get(("W1", "skdense", backend, "cold"))
+        imports = summaries.get(("W1", "skdense", backend, "imports"))
+        cells = [backend_label(backend), _against(imports, sklearn), _against(cold, sklearn)]
+        warm = cold.median_warm if cold is not None else None
+        lines.append(row([*cells, _against_value(warm, sklearn)]))
+    return [*lines, ""]
+
+
+def cache_section(summaries, workloads, run):
+    """W4 on JAX with an empty and with a warm persistent compilation cache."""
+    if "W4" not in workloads or "jax" not in run["backends"]:
+        return []
+    sklearn = summaries.get(("W4", "sklearn", None, "cold"))
+    empty = summaries.get(("W4", "skdense", "jax", "cold"))
+    warm = summaries.get(("W4", "skdense", "jax", "cache_warm"))
+    return [
+        "## W4 on JAX: the persistent compilation cache",
+        "",
+        "Each a fresh process. Empty: `JAX_COMPILATION_CACHE_DIR` is a new empty folder. Warm: "
+        "a folder filled by one untimed W4 run in an earlier process. In brackets: / "
+        "scikit-learn's MLP.",
+        "",
+        *table_head(["empty cache", "warm cache", "scikit-learn MLP"]),
+        row([_against(empty, sklearn), _against(warm, sklearn), _against(sklearn, None)]),
+        "",
+    ]
+
+
+def first_epoch_section(summaries, workloads, peers, run):
+    """W2's one-epoch first fit in a fresh process: compilation or tracing included."""
+    if "W2" not in workloads:
+        return []
+    lines = [
+        "## Time to the first epoch (W2, compilation included)",
+        "",
+        "The untimed warm-up of W2: a one-epoch fit in a fresh process, so it includes tracing "
+        "or compiling the epoch (median seconds).",
+        "",
+        *table_head(["Peer", *(backend_label(b) for b in run["backends"]), "no Keras"]),
+    ]
+    for peer in peers.values():
+        cells = []
+        for backend in [*run["backends"], None]:
+            found = summaries.get(("W2", peer.key, backend, "cold"))
+            warmups = found.warmup_seconds if found is not None else []
+            cells.append(seconds(statistics.median(warmups)) if warmups else "-")
+        if any(cell != "-" for cell in cells):
+            lines.append(row([peer.label, *cells]))
+    return [*lines, ""]
+
+
+def _against(summary, reference):
+    return _against_value(summary.median if summary and summary.ok else None, reference)
+
+
+def _against_value(value, reference):
+    if value is None:
+        return "n/a"
+    if reference is None or not reference.ok:
+        return seconds(value)
+    return f"{seconds(value)} ({value / reference.median:.2f}x)"
