@@ -32,6 +32,11 @@ PEER_COLUMNS = (
 needs_jax = pytest.mark.skipif(
     importlib.util.find_spec("jax") is None, reason="the JAX backend needs jax installed"
 )
+# Runs that choose their backends themselves do not depend on the suite's: CI runs the suite
+# once per backend, and these once in all.
+once_per_ci = pytest.mark.skipif(
+    BACKEND != "tensorflow", reason="chooses its own backends: runs in the TensorFlow pass"
+)
 
 
 def _run_script(script, *args):
@@ -116,6 +121,7 @@ def test_quick_report_shows_only_the_limit_in_w2_and_only_w3_has_logistic_regres
 
 
 @needs_jax
+@once_per_ci
 def test_both_backends_get_their_own_tables_with_the_same_scikit_learn_figures(
     both_backends_run,
 ):
@@ -135,6 +141,7 @@ def test_both_backends_get_their_own_tables_with_the_same_scikit_learn_figures(
 
 
 @needs_jax
+@once_per_ci
 def test_limit_is_the_epochs_arithmetic_over_the_measured_matmul_rate(both_backends_run):
     text, raw = both_backends_run
     [limit] = [r for r in raw["records"] if r["peer"] == "limit"]
@@ -149,6 +156,7 @@ def test_limit_is_the_epochs_arithmetic_over_the_measured_matmul_rate(both_backe
 
 
 @needs_jax
+@once_per_ci
 def test_w1_is_reported_cold_with_and_without_imports_and_warm_per_backend(both_backends_run):
     text, raw = both_backends_run
     table = _table(text, "W1: cold and warm")
@@ -160,6 +168,7 @@ def test_w1_is_reported_cold_with_and_without_imports_and_warm_per_backend(both_
 
 
 @needs_jax
+@once_per_ci
 def test_w4_on_jax_is_reported_with_an_empty_and_a_warm_compilation_cache(both_backends_run):
     text, raw = both_backends_run
     [[empty, warm, _]] = _table(text, "W4 on JAX: the persistent compilation cache")[2:]
@@ -169,6 +178,7 @@ def test_w4_on_jax_is_reported_with_an_empty_and_a_warm_compilation_cache(both_b
 
 
 @needs_jax
+@once_per_ci
 def test_gpu_mode_runs_without_tensorflow_and_reports_the_first_epoch(tmp_path_factory):
     """The GPU machine's run (JAX only, skdense in fresh processes), checked on the CPU."""
     text, raw = _quick(
@@ -188,6 +198,7 @@ def test_gpu_mode_runs_without_tensorflow_and_reports_the_first_epoch(tmp_path_f
     assert "TensorFlow:" not in text
 
 
+@once_per_ci
 def test_levers_quick_writes_every_lever(tmp_path):
     """``benchmarks/levers.py --quick`` measures each lever with and without it."""
     out = tmp_path / "levers.md"
