@@ -1,11 +1,10 @@
 """skdense: Keras dense networks as first-class scikit-learn estimators."""
 
-import os
+from skdense import _quiet
 
-# TensorFlow's C++ logging (device probing, CUDA stubs) would otherwise print during a user's
-# first fit. Only a default: a value the user set is kept, and nothing changes once
-# TensorFlow is already imported.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# The first import of Keras loads TensorFlow, whose native start-up logging _quiet filters.
+# It must run before any other skdense module imports Keras (the lazy backend will own it).
+_quiet.import_quietly("keras")
 
 from skdense import _persistence
 from skdense._classifier import MLPClassifier, SoftmaxClassifier
