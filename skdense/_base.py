@@ -33,6 +33,7 @@ from sklearn.utils.validation import (
 )
 
 from skdense import _runtime
+from skdense._docs import API_PAGE_TEMPLATE, api_page_parameters
 from skdense._network import (
     ACTIVATIONS,
     NetworkSpec,
@@ -108,6 +109,13 @@ def _unchanged_on_failure(fit):
 
 class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
     """Base class for skdense estimators. Not for direct use: see the public estimators."""
+
+    # scikit-learn's HTML repr links each estimator to its API page through these.
+    _doc_link_module = "skdense"
+    _doc_link_template = API_PAGE_TEMPLATE
+
+    def _doc_link_url_param_generator(self):
+        return api_page_parameters(type(self).__name__)
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],

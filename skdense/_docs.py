@@ -4,8 +4,27 @@ Each public class writes ``{parameters}`` / ``{attributes}`` where the shared en
 names the entries it takes with :func:`fill_doc`; the text of an entry lives here once.
 """
 
+import importlib.metadata
 import inspect
 import textwrap
+
+#: Where the documentation site puts each public class's API page (docs/api.rst generates
+#: them with autosummary into api/generated/). scikit-learn's HTML repr links to it.
+API_PAGE_TEMPLATE = (
+    "https://skdense.readthedocs.io/en/{version}/api/generated/skdense.{estimator_name}.html"
+)
+
+
+def api_page_parameters(estimator_name):
+    """The fields of :data:`API_PAGE_TEMPLATE`: a release's own pages, else the latest build."""
+    try:
+        version = importlib.metadata.version("skdense")
+    except importlib.metadata.PackageNotFoundError:
+        version = "latest"
+    if any(marker in version for marker in ("dev", "+")):
+        version = "latest"
+    return {"version": version, "estimator_name": estimator_name}
+
 
 PARAMETERS = {
     "hidden_layer_sizes": """
