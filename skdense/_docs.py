@@ -35,6 +35,11 @@ activation : {"identity", "logistic", "tanh", "relu", "elu", "gelu", "selu", "le
 "silu", "swish", "softplus", "mish"}, default="relu"
     Activation of the hidden layers. The first four are scikit-learn's names; the others are
     Keras activations.""",
+    "loss": """
+loss : {"squared_error", "absolute_error", "huber", "poisson"}, default="squared_error"
+    The loss: half the squared error (scikit-learn's ``MLPRegressor``), the absolute error,
+    the Huber loss (delta 1), or the Poisson deviance with a log link (the network predicts
+    ``exp`` of its output, so predictions are positive; ``y`` must be non-negative).""",
     "solver": """
 solver : {"adam", "sgd", "rmsprop", "adagrad", "adamw", "nadam"} or keras.optimizers.Optimizer, \
 default="adam"
@@ -159,7 +164,7 @@ ATTRIBUTES = {
 n_features_in_ : int
     Number of features seen during fit.""",
     "feature_names_in_": """
-feature_names_in_ : ndarray of shape (n_features_in_,)
+feature_names_in_ : ndarray of shape (`n_features_in_`,)
     Names of features seen during fit, when ``X`` has string column names.""",
     "n_outputs_": """
 n_outputs_ : int

@@ -21,6 +21,7 @@ _LOSSES = ("squared_error", "absolute_error", "huber", "poisson")
     [
         "hidden_layer_sizes",
         "activation",
+        "loss",
         *_SHARED_PARAMETERS,
         *_NETWORK_PARAMETERS,
         "callbacks",
@@ -39,10 +40,6 @@ class DenseRegressor(RegressorMixin, BaseDenseNetwork):
 
     Parameters
     ----------
-    loss : {"squared_error", "absolute_error", "huber", "poisson"}, default="squared_error"
-        The loss: half the squared error (scikit-learn's ``MLPRegressor``), the absolute error,
-        the Huber loss (delta 1), or the Poisson deviance with a log link (the network predicts
-        ``exp`` of its output, so predictions are positive; ``y`` must be non-negative).
     {parameters}
 
     Attributes
@@ -186,7 +183,18 @@ class DenseRegressor(RegressorMixin, BaseDenseNetwork):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
-        """Predict targets for ``X``: shape (n_samples,) for one output."""
+        """Predict targets for ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted targets: one dimension for a single output.
+        """
         logits = self._logits(X)
         return self._targets.predict(logits, ravel=self.n_outputs_ == 1)
 
