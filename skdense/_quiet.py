@@ -7,9 +7,12 @@ Importing TensorFlow 2.21 prints, from C++, lines such as::
     I0000 00:00:... cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use ...
 
 twice over (``libtensorflow_framework.so.2`` and the profiler plugin each link their own copy
-of absl and of the CUDA stub), then, on machines with the CUDA build, "Unable to register
-cuDNN/cuFFT/cuBLAS factory" and oneDNN's notice. They come from absl's logging before
-TensorFlow initializes it, which writes everything to file descriptor 2 whatever the log level.
+of absl and of the CUDA stub). They come from absl's logging before TensorFlow initializes
+it, which writes everything to file descriptor 2 whatever the log level. Machines with the
+CUDA build add "Unable to register cuDNN/cuFFT/cuBLAS factory" lines, and oneDNN's notice
+appears where oneDNN is on (not seen on the 2-core machine these were measured on: they are
+filtered by pattern, from TensorFlow's own wording).
+
 Measured with TensorFlow 2.21: ``TF_CPP_MIN_LOG_LEVEL=3`` stops only the CPU-feature line;
 ``TF_CPP_MAX_VLOG_LEVEL``, ``GLOG_minloglevel`` and ``ABSL_MIN_LOG_LEVEL`` (a compile-time
 macro in absl) stop none; ``TF_ENABLE_ONEDNN_OPTS=0`` would silence oneDNN's notice by turning

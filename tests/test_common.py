@@ -6,6 +6,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdense import DenseRegressor, MLPClassifier, MLPRegressor, SoftmaxClassifier
 
+# Fits trained for a few epochs on purpose (or, in scikit-learn's checks, on data no network
+# fits in its default epochs) end in ConvergenceWarning; tests that expect it assert it.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 ESTIMATORS = [
     SoftmaxClassifier(),
     MLPClassifier(hidden_layer_sizes=(32,)),

@@ -88,11 +88,11 @@ def test_quiet_startup_drops_only_the_start_up_noise(capfd):
     with _quiet.quiet_startup():
         os.write(2, noise.encode())
         os.write(2, b"RuntimeError: a real problem\n")
-        print("a Python warning", file=sys.stderr)
+        os.write(2, b"UserWarning: a Python warning\n")
         os.write(2, noise.encode())
     os.write(2, b"after the block\n")
     assert capfd.readouterr().err == (
-        "RuntimeError: a real problem\na Python warning\nafter the block\n"
+        "RuntimeError: a real problem\nUserWarning: a Python warning\nafter the block\n"
     )
 
 
