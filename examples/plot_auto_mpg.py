@@ -36,7 +36,7 @@ from skdense import DenseRegressor, HistoryDisplay
 from skdense.datasets import load_auto_mpg
 
 QUICK = os.environ.get("SKDENSE_EXAMPLES_QUICK") == "1"
-OUTPUT = Path(os.environ.get("SKDENSE_EXAMPLES_OUTPUT", Path(__file__).parent / "output"))
+OUTPUT = Path(os.environ.get("SKDENSE_EXAMPLES_OUTPUT") or Path(__file__).parent / "output")
 OUTPUT.mkdir(parents=True, exist_ok=True)
 
 # %%

@@ -1,6 +1,6 @@
 """
 Keras callbacks: checkpoints, early stopping, learning-rate schedules, TensorBoard
-===============================================================================
+==================================================================================
 
 The long tutorial ends with Keras's callbacks: ``ModelCheckpoint`` (with
 ``save_best_only=True``), ``EarlyStopping`` (with ``restore_best_weights=True``),
@@ -37,7 +37,7 @@ from skdense import HistoryDisplay, MLPClassifier
 from skdense.datasets import load_digits
 
 QUICK = os.environ.get("SKDENSE_EXAMPLES_QUICK") == "1"
-OUTPUT = Path(os.environ.get("SKDENSE_EXAMPLES_OUTPUT", Path(__file__).parent / "output"))
+OUTPUT = Path(os.environ.get("SKDENSE_EXAMPLES_OUTPUT") or Path(__file__).parent / "output")
 OUTPUT.mkdir(parents=True, exist_ok=True)
 RUN = OUTPUT / "callbacks"  # the checkpoint and the TensorBoard logs of this run
 shutil.rmtree(RUN, ignore_errors=True)

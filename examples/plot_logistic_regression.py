@@ -27,7 +27,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skdense import SoftmaxClassifier
 
 QUICK = os.environ.get("SKDENSE_EXAMPLES_QUICK") == "1"
-OUTPUT = Path(os.environ.get("SKDENSE_EXAMPLES_OUTPUT", Path(__file__).parent / "output"))
+OUTPUT = Path(os.environ.get("SKDENSE_EXAMPLES_OUTPUT") or Path(__file__).parent / "output")
 OUTPUT.mkdir(parents=True, exist_ok=True)
 
 # Like the tutorial's ``model.fit(X, Y, epochs=300)``, the models below train for a fixed

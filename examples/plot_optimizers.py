@@ -32,7 +32,7 @@ from skdense import HistoryDisplay, MLPClassifier
 from skdense.datasets import load_digits
 
 QUICK = os.environ.get("SKDENSE_EXAMPLES_QUICK") == "1"
-OUTPUT = Path(os.environ.get("SKDENSE_EXAMPLES_OUTPUT", Path(__file__).parent / "output"))
+OUTPUT = Path(os.environ.get("SKDENSE_EXAMPLES_OUTPUT") or Path(__file__).parent / "output")
 OUTPUT.mkdir(parents=True, exist_ok=True)
 # Every candidate gets the same fixed budget of epochs: how far an optimizer gets in that
 # budget is what is compared, so "maximum iterations reached" is expected.

@@ -32,7 +32,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skdense import HistoryDisplay, MLPClassifier
 
 QUICK = os.environ.get("SKDENSE_EXAMPLES_QUICK") == "1"
-OUTPUT = Path(os.environ.get("SKDENSE_EXAMPLES_OUTPUT", Path(__file__).parent / "output"))
+OUTPUT = Path(os.environ.get("SKDENSE_EXAMPLES_OUTPUT") or Path(__file__).parent / "output")
 OUTPUT.mkdir(parents=True, exist_ok=True)
 # Every network trains for a fixed number of epochs, as in the tutorial.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)

@@ -1,17 +1,16 @@
 """skdense: Keras dense networks as first-class scikit-learn estimators."""
 
-import os
+import importlib
 
-# TensorFlow's C++ logging (device probing, CUDA stubs) would otherwise print during a user's
-# first fit. Only a default: a value the user set is kept, and nothing changes once
-# TensorFlow is already imported.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-from skdense import _persistence
+from skdense import _persistence, _quiet
 from skdense._classifier import MLPClassifier, SoftmaxClassifier
 from skdense._plotting import HistoryDisplay
 from skdense._regressor import DenseRegressor, MLPRegressor
 from skdense._spec import NonFiniteLossError
+
+# What TensorFlow logs after start-up; Keras itself loads quietly at the first fit
+# (_runtime.load_keras). Workers inherit the variable.
+_quiet.set_logging_defaults()
 
 __version__ = "0.1.0"
 
@@ -35,7 +34,9 @@ def clear_network_pool():
 
 #: The skdense types to trust when loading a fitted estimator or pipeline with ``skops.io``:
 #: ``skops.io.load(path, trusted=skdense.TRUSTED_TYPES)``. See docs/persistence.md.
-TRUSTED_TYPES = _persistence.trusted_types([DenseRegressor, MLPClassifier, SoftmaxClassifier])
+TRUSTED_TYPES = _persistence.trusted_types(
+    [DenseRegressor, MLPClassifier, MLPRegressor, SoftmaxClassifier]
+)
 
 __all__ = [
     "TRUSTED_TYPES",
@@ -46,4 +47,19 @@ __all__ = [
     "NonFiniteLossError",
     "SoftmaxClassifier",
     "clear_network_pool",
+    "datasets",
 ]
+
+# Submodules loaded on first access, as scikit-learn does: ``import skdense`` then
+# ``skdense.datasets.load_auto_mpg()`` works without ``import skdense.datasets``.
+_LAZY_SUBMODULES = ("datasets",)
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"skdense.{name}")
+    raise AttributeError(f"module 'skdense' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY_SUBMODULES})

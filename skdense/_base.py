@@ -32,6 +32,7 @@ from sklearn.utils.validation import (
 )
 
 from skdense import _runtime
+from skdense._docs import API_PAGE_TEMPLATE, api_page_parameters
 from skdense._spec import (
     ACTIVATIONS,
     SOLVERS,
@@ -101,6 +102,13 @@ def _unchanged_on_failure(fit):
 
 class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
     """Base class for skdense estimators. Not for direct use: see the public estimators."""
+
+    # scikit-learn's HTML repr links each estimator to its API page through these.
+    _doc_link_module = "skdense"
+    _doc_link_template = API_PAGE_TEMPLATE
+
+    def _doc_link_url_param_generator(self):
+        return api_page_parameters(type(self).__name__)
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -196,6 +204,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             1 if incremental else self.max_iter, data, targets, optimizer
         )
         # Keras and the backend load here, at the first fit, never at import.
+        _runtime.load_keras()
         from skdense._training import borrow_network, train
 
         with (
@@ -287,8 +296,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
     def _kernel_initializer(self):
         name = resolve_initializer(self.kernel_initializer, self.activation)
         try:
-            import keras
-
+            keras = _runtime.load_keras()
             keras.initializers.get(name)
         except ValueError:
             raise ValueError(
@@ -420,6 +428,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self, "_network_weights")
         with _numeric_input():
             X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
+        _runtime.load_keras()
         from skdense._training import predict_logits
 
         with _runtime.device_scope(self.device) as device:
@@ -441,6 +450,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self, "_network_weights")
         built_from, model = _standalone_models.get(self, (None, None))
         if built_from is not self._network_weights:
+            _runtime.load_keras()
             from skdense._network import build_network
 
             with _runtime.device_scope("cpu"):  # this may be the process's first Keras call

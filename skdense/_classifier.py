@@ -133,16 +133,50 @@ class _DenseClassifier(ClassifierMixin, BaseDenseNetwork):
         self.classes_ = targets.classes_
 
     def predict(self, X):
-        """Predict labels (or a multilabel indicator matrix) for ``X``."""
+        """Predict labels (or a multilabel indicator matrix) for ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The predicted labels, of the type of the training labels; for multilabel
+            targets, an indicator matrix.
+        """
         return self._targets_after_check().predict(self._logits(X))
 
     def predict_proba(self, X):
-        """Probability of each class, shape (n_samples, n_classes); float64, rows sum to 1
-        (multilabel: the probability of each label)."""
+        """Probability of each class (multilabel: of each label) for ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in float64, in the order of ``classes_``; each row sums to 1
+            (multilabel: each column is the probability of its label).
+        """
         return self._targets_after_check().proba(self._logits(X))
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`, computed stably from the logits."""
+        """Logarithm of :meth:`predict_proba`, computed stably from the logits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            The log-probability of each class, in the order of ``classes_``.
+        """
         return self._targets_after_check().log_proba(self._logits(X))
 
     def _targets_after_check(self):
@@ -387,5 +421,16 @@ class SoftmaxClassifier(_DenseClassifier):
         return self.intercepts_[0]
 
     def decision_function(self, X):
-        """The logits: shape (n_samples,) for two classes, else (n_samples, n_classes)."""
+        """The logits, in :class:`~sklearn.linear_model.LogisticRegression`'s layout.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The logit of the positive class for two classes, else one per class.
+        """
         return self._targets_after_check().decision(self._logits(X))

@@ -4,8 +4,27 @@ Each public class writes ``{parameters}`` / ``{attributes}`` where the shared en
 names the entries it takes with :func:`fill_doc`; the text of an entry lives here once.
 """
 
+import importlib.metadata
 import inspect
 import textwrap
+
+#: Where the documentation site puts each public class's API page (docs/api.rst generates
+#: them with autosummary into api/generated/). scikit-learn's HTML repr links to it.
+API_PAGE_TEMPLATE = (
+    "https://skdense.readthedocs.io/en/{version}/api/generated/skdense.{estimator_name}.html"
+)
+
+
+def api_page_parameters(estimator_name):
+    """The fields of :data:`API_PAGE_TEMPLATE`: a release's own pages, else the latest build."""
+    try:
+        version = importlib.metadata.version("skdense")
+    except importlib.metadata.PackageNotFoundError:
+        version = "latest"
+    if any(marker in version for marker in ("dev", "+")):
+        version = "latest"
+    return {"version": version, "estimator_name": estimator_name}
+
 
 PARAMETERS = {
     "hidden_layer_sizes": """
@@ -16,6 +35,11 @@ activation : {"identity", "logistic", "tanh", "relu", "elu", "gelu", "selu", "le
 "silu", "swish", "softplus", "mish"}, default="relu"
     Activation of the hidden layers. The first four are scikit-learn's names; the others are
     Keras activations.""",
+    "loss": """
+loss : {"squared_error", "absolute_error", "huber", "poisson"}, default="squared_error"
+    The loss: half the squared error (scikit-learn's ``MLPRegressor``), the absolute error,
+    the Huber loss (delta 1), or the Poisson deviance with a log link (the network predicts
+    ``exp`` of its output, so predictions are positive; ``y`` must be non-negative).""",
     "solver": """
 solver : {"adam", "sgd", "rmsprop", "adagrad", "adamw", "nadam"} or keras.optimizers.Optimizer, \
 default="adam"
@@ -140,7 +164,7 @@ ATTRIBUTES = {
 n_features_in_ : int
     Number of features seen during fit.""",
     "feature_names_in_": """
-feature_names_in_ : ndarray of shape (n_features_in_,)
+feature_names_in_ : ndarray of shape (`n_features_in_`,)
     Names of features seen during fit, when ``X`` has string column names.""",
     "n_outputs_": """
 n_outputs_ : int

@@ -1,4 +1,6 @@
-"""DenseRegressor (alias MLPRegressor): signature, docstring and the regressor hooks."""
+"""DenseRegressor and MLPRegressor (its scikit-learn name): signature, docstring, hooks."""
+
+import inspect
 
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
@@ -19,6 +21,7 @@ _LOSSES = ("squared_error", "absolute_error", "huber", "poisson")
     [
         "hidden_layer_sizes",
         "activation",
+        "loss",
         *_SHARED_PARAMETERS,
         *_NETWORK_PARAMETERS,
         "callbacks",
@@ -30,17 +33,13 @@ _LOSSES = ("squared_error", "absolute_error", "huber", "poisson")
 class DenseRegressor(RegressorMixin, BaseDenseNetwork):
     """Multi-layer perceptron regressor built and trained with Keras.
 
-    A drop-in for :class:`sklearn.neural_network.MLPRegressor` (also importable under that
-    name from skdense) for single- and multi-output targets, with a choice of loss and what
-    Keras adds: optimizers, L1/elastic-net penalties, dropout, batch normalization,
+    A drop-in for :class:`sklearn.neural_network.MLPRegressor` (:class:`MLPRegressor` is the
+    same estimator under that name) for single- and multi-output targets, with a choice of
+    loss and what Keras adds: optimizers, L1/elastic-net penalties, dropout, batch normalization,
     initializers, callbacks, GPUs and a training history.
 
     Parameters
     ----------
-    loss : {"squared_error", "absolute_error", "huber", "poisson"}, default="squared_error"
-        The loss: half the squared error (scikit-learn's ``MLPRegressor``), the absolute error,
-        the Huber loss (delta 1), or the Poisson deviance with a log link (the network predicts
-        ``exp`` of its output, so predictions are positive; ``y`` must be non-negative).
     {parameters}
 
     Attributes
@@ -49,6 +48,7 @@ class DenseRegressor(RegressorMixin, BaseDenseNetwork):
 
     See Also
     --------
+    MLPRegressor : The same estimator under scikit-learn's name.
     MLPClassifier : Multi-layer perceptron classifier.
     sklearn.neural_network.MLPRegressor : scikit-learn's numpy implementation.
 
@@ -183,9 +183,42 @@ class DenseRegressor(RegressorMixin, BaseDenseNetwork):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
-        """Predict targets for ``X``: shape (n_samples,) for one output."""
+        """Predict targets for ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted targets: one dimension for a single output.
+        """
         logits = self._logits(X)
         return self._targets.predict(logits, ravel=self.n_outputs_ == 1)
 
 
-MLPRegressor = DenseRegressor
+def _under_scikit_learn_name(docstring):
+    """DenseRegressor's (cleaned) docstring for MLPRegressor: its own summary and examples."""
+    summary = inspect.cleandoc(
+        """Multi-layer perceptron regressor: DenseRegressor under scikit-learn's name.
+
+        The same estimator, with the same parameters and behaviour, as :class:`DenseRegressor`:
+        a subclass that adds nothing but its name, so that ``repr``, the HTML repr and error
+        messages show the name you imported. ``isinstance(MLPRegressor(), DenseRegressor)``
+        holds, and each name pickles, clones and loads as itself.
+        """
+    )
+    body = docstring[docstring.index("Parameters\n----------\n") :]
+    body = body.replace("MLPRegressor : The same estimator under scikit-learn's name.\n", "")
+    body = body.replace(
+        "See Also\n--------\n",
+        "See Also\n--------\nDenseRegressor : The same estimator under skdense's name.\n",
+    )
+    body = body.replace("DenseRegressor((32,)", "MLPRegressor((32,)")
+    return f"{summary}\n\n{body.replace('import DenseRegressor', 'import MLPRegressor')}"
+
+
+class MLPRegressor(DenseRegressor):
+    __doc__ = _under_scikit_learn_name(DenseRegressor.__doc__)

@@ -71,8 +71,19 @@ _calls_in_flight = collections.Counter()  # device name -> fits and predicts run
 _in_flight_lock = threading.Lock()
 
 
+def load_keras():
+    """Import Keras (and with it the backend's framework) with its start-up noise filtered.
+
+    Every path from an estimator into Keras goes through here first (see :mod:`skdense._quiet`).
+    """
+    from skdense import _quiet
+
+    return _quiet.import_quietly("keras")
+
+
 def backend():
     """The backend module for Keras's configured backend (imports Keras on first use)."""
+    load_keras()
     from skdense import _backends
 
     return _backends.current()

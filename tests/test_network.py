@@ -7,6 +7,10 @@ import pytest
 from skdense import MLPClassifier, SoftmaxClassifier
 from skdense._network import NetworkSpec, build_network, weight_roles
 
+# Fits trained for a few epochs on purpose (or, in scikit-learn's checks, on data no network
+# fits in its default epochs) end in ConvergenceWarning; tests that expect it assert it.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 def _layers(model, kind):
     return [layer for layer in model.layers if isinstance(layer, kind)]

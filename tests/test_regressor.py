@@ -5,6 +5,10 @@ import pytest
 
 from skdense import DenseRegressor
 
+# Fits trained for a few epochs on purpose (or, in scikit-learn's checks, on data no network
+# fits in its default epochs) end in ConvergenceWarning; tests that expect it assert it.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 def _fast(**params):
     defaults = {

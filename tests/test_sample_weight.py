@@ -40,7 +40,9 @@ def _weighted_and_repeated(make, batch_size):
 
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_full_batch_weights_equal_repetition_up_to_float32_rounding(name):
-    weighted, repeated = _weighted_and_repeated(ESTIMATORS[name], batch_size=200)
+    # batch_size beyond the sample count: one full batch per epoch, as scikit-learn warns.
+    with pytest.warns(UserWarning, match=r"larger than the \d+ training samples"):
+        weighted, repeated = _weighted_and_repeated(ESTIMATORS[name], batch_size=200)
     np.testing.assert_allclose(weighted, repeated, rtol=1e-5, atol=1e-6)
 
 

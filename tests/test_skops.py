@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import skdense
-from skdense import DenseRegressor, MLPClassifier, SoftmaxClassifier
+from skdense import DenseRegressor, MLPClassifier, MLPRegressor, SoftmaxClassifier
 from skdense._persistence import STATE_TYPES, type_name
 
 sio = pytest.importorskip("skops.io")
@@ -52,6 +52,7 @@ FITTED = {
         lambda: DenseRegressor((4,), loss="poisson", max_iter=3, random_state=0),
         "counts",
     ),
+    "mlp-regressor": (lambda: MLPRegressor((4,), max_iter=3, random_state=0), "counts"),
     "batch-norm-dropout": (
         lambda: MLPClassifier(
             (4,), batch_normalization=True, dropout=0.2, max_iter=3, random_state=0
@@ -73,7 +74,7 @@ def test_skops_needs_only_skdense_types_trusted(name):
 
 
 def test_trusted_types_name_every_state_type():
-    for cls in (*STATE_TYPES, MLPClassifier, SoftmaxClassifier, DenseRegressor):
+    for cls in (*STATE_TYPES, MLPClassifier, SoftmaxClassifier, DenseRegressor, MLPRegressor):
         assert type_name(cls) in skdense.TRUSTED_TYPES
 
 

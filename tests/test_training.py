@@ -11,6 +11,10 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skdense import DenseRegressor, MLPClassifier, SoftmaxClassifier
 
+# Fits trained for a few epochs on purpose (or, in scikit-learn's checks, on data no network
+# fits in its default epochs) end in ConvergenceWarning; tests that expect it assert it.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 def _clf(**params):
     defaults = {"hidden_layer_sizes": (16,), "random_state": 0, "learning_rate_init": 0.01}
