@@ -21,6 +21,7 @@ from skl2onnx.common.shape_calculator import (
 )
 from skl2onnx.common.utils_classifier import get_label_classes
 from skl2onnx.proto import onnx_proto
+from sklearn.utils.validation import check_is_fitted
 
 from skdense._network import weight_roles
 
@@ -161,8 +162,9 @@ def _class_labels(scope, estimator):
 def calculate_classifier_output_shapes(operator):
     """Label and probability outputs as for scikit-learn's classifiers; a multilabel
     estimator's labels are an (n_samples, n_labels) int64 indicator matrix."""
-    calculate_linear_classifier_output_shapes(operator)
     estimator = operator.raw_operator
+    check_is_fitted(estimator, "_network_weights")
+    calculate_linear_classifier_output_shapes(operator)
     if _is_multilabel(estimator):
         n_samples = operator.inputs[0].get_first_dimension()
         operator.outputs[0].set_type(Int64TensorType([n_samples, len(estimator.classes_)]))
@@ -170,6 +172,7 @@ def calculate_classifier_output_shapes(operator):
 
 def calculate_regressor_output_shapes(operator):
     """Predictions of shape (n_samples, n_outputs), float32 (double for a double input)."""
+    check_is_fitted(operator.raw_operator, "_network_weights")
     calculate_linear_regressor_output_shapes(operator)
     input_type = operator.inputs[0].type
     tensor_type = DoubleTensorType if isinstance(input_type, DoubleTensorType) else FloatTensorType
@@ -198,7 +201,8 @@ def convert_classifier(scope, operator, container):
         return
     else:  # binary: one logistic unit for the second class
         positive_proba = graph.node("Sigmoid", [logits])
-        negative_proba = graph.node("Sub", [graph.constant(np.float32(1)), positive_proba])
+        # sigmoid(-logit), not 1 - sigmoid(logit): no cancellation when P(positive) is near 1
+        negative_proba = graph.node("Sigmoid", [graph.node("Neg", [logits])])
         proba = graph.node("Concat", [negative_proba, positive_proba], axis=1)
         positive = graph.node("Greater", [logits, graph.constant(np.float32(0))])
         indices = graph.node("Reshape", [graph.node("Cast", [positive], to=_INT64), _flat(graph)])

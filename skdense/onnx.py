@@ -9,6 +9,8 @@ skl2onnx's own API (``skl2onnx.to_onnx``, ``skl2onnx.convert_sklearn``) directly
 docs/deploying.md.
 """
 
+from sklearn.utils.validation import check_is_fitted
+
 from skdense._classifier import MLPClassifier, SoftmaxClassifier
 from skdense._regressor import DenseRegressor, MLPRegressor
 
@@ -112,5 +114,8 @@ def to_onnx(estimator, X, **kwargs):
     >>> bool((labels == classifier.predict(X)).all())
     True
     """
+    # skl2onnx would fail later on a missing attribute; a pipeline is fitted when its last
+    # step is.
+    check_is_fitted(estimator)
     register_converters()
     return skl2onnx.to_onnx(estimator, X, **kwargs)
