@@ -76,6 +76,14 @@ def check_demo(out, output):
     assert _number(r"Held-out test MAE: (\S+) mpg", out) < 4.0
 
 
+def check_deploy_onnx(out, output):
+    assert (output / "auto_mpg.onnx").is_file()
+    assert _number(r"ONNX file: auto_mpg.onnx, (\S+) KiB", out) < 100
+    assert _number(r"Largest difference from pipeline.predict: (\S+) mpg", out) < 1e-4
+    assert _number(r"1 row: pipeline.predict (\S+) ms", out) > 0
+    assert "rows: pipeline.predict" in out
+
+
 CASES = {
     "plot_logistic_regression.py": (["logistic_regression.png"], check_logistic_regression),
     "plot_softmax_digits.py": (
@@ -92,6 +100,7 @@ CASES = {
     "plot_callbacks.py": (["callbacks.png"], check_callbacks),
     "persistence.py": ([], check_persistence),
     "demo.py": ([], check_demo),
+    "deploy_onnx.py": ([], check_deploy_onnx),
 }
 
 
