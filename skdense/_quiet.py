@@ -103,10 +103,31 @@ def quiet_startup(noise=STARTUP_NOISE):
         forwarder.join(timeout=5)
 
 
+#: Held by the thread that imports under :func:`quiet_startup`. Threads of one process (a Dask
+#: worker's, or the user's own) may start their first fits at once: one redirection of
+#: descriptor 2 at a time, and the others wait for the import instead of taking a module that
+#: is still being initialized.
+_import_lock = threading.Lock()
+
+
+def _fully_imported(name):
+    module = sys.modules.get(name)
+    spec = getattr(module, "__spec__", None)
+    return module is not None and not getattr(spec, "_initializing", False)
+
+
 def import_quietly(name):
-    """Import module ``name`` (``"keras"``, ``"tensorflow"``) under :func:`quiet_startup`."""
-    if name in sys.modules:
+    """Import module ``name`` (``"keras"``, ``"tensorflow"``) under :func:`quiet_startup`.
+
+    Safe to call from several threads at once: each returns the fully initialized module.
+    """
+    if _fully_imported(name):
         return sys.modules[name]
-    set_logging_defaults()
-    with quiet_startup():
-        return importlib.import_module(name)
+    with _import_lock:
+        if name in sys.modules:
+            # Imported meanwhile, or being imported by a thread that did not come through
+            # here: import_module waits on Python's lock for that module until it is complete.
+            return importlib.import_module(name)
+        set_logging_defaults()
+        with quiet_startup():
+            return importlib.import_module(name)

@@ -5,10 +5,12 @@ errors (``PYTHONWARNINGS=error`` reaches joblib's and Dask's workers too) and wi
 ``TF_CPP_MIN_LOG_LEVEL`` inherited from this test process.
 """
 
+import concurrent.futures
 import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from skdense import _quiet
@@ -77,6 +79,41 @@ if __name__ == "__main__":
     others = [line for line in done.stderr.splitlines() if " - distributed." not in line]
     assert others == []
     assert done.stdout.strip().startswith("[")
+
+
+def test_threads_that_fit_at_once_share_one_quiet_import():
+    # A Dask worker runs its tasks on threads: the first fits of a process may start together,
+    # and each must wait for the one import of Keras rather than use it half-initialized.
+    done = _run_quietly(
+        FIT
+        + """
+from concurrent.futures import ThreadPoolExecutor
+from sklearn.base import clone
+
+with ThreadPoolExecutor(4) as pool:
+    fits = list(pool.map(lambda _: clone(model).fit(X, y), range(4)))
+print([fit.n_iter_ for fit in fits])
+"""
+    )
+    assert done.stderr == ""
+    assert done.stdout.strip().startswith("[")
+
+
+def test_a_module_imported_by_another_thread_is_returned_complete(tmp_path, monkeypatch):
+    # What a Dask worker's second thread met: Keras in sys.modules, still initializing.
+    (tmp_path / "slow_to_import.py").write_text("import time\ntime.sleep(0.5)\nREADY = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "slow_to_import", raising=False)
+
+    def ready_on_return():
+        return getattr(_quiet.import_quietly("slow_to_import"), "READY", False)
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        first = pool.submit(ready_on_return)
+        while "slow_to_import" not in sys.modules:
+            time.sleep(0.001)
+        second = pool.submit(ready_on_return)
+        assert [first.result(), second.result()] == [True, True]
 
 
 def test_quiet_startup_drops_only_the_start_up_noise(capfd):
