@@ -35,6 +35,7 @@ from skdense import _runtime
 from skdense._docs import API_PAGE_TEMPLATE, api_page_parameters
 from skdense._spec import (
     ACTIVATIONS,
+    SKLEARN_INIT_FACTORS,
     SOLVERS,
     NetworkSpec,
     OptimizerSpec,
@@ -295,6 +296,8 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
 
     def _kernel_initializer(self):
         name = resolve_initializer(self.kernel_initializer, self.activation)
+        if name in SKLEARN_INIT_FACTORS:
+            return name
         try:
             keras = _runtime.load_keras()
             keras.initializers.get(name)

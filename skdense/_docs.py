@@ -135,8 +135,11 @@ batch_normalization : bool, default=False
     (the dense layer then has no bias).""",
     "kernel_initializer": """
 kernel_initializer : str, default="auto"
-    A Keras initializer name; "auto" is He (uniform) for the ReLU family and Glorot
-    (uniform) otherwise.""",
+    How the first weights are drawn. "auto" is scikit-learn's MLP scheme, for every layer:
+    kernels and biases uniform in +-sqrt(6 / (fan_in + fan_out)), or +-sqrt(2 / (fan_in +
+    fan_out)) when ``activation="logistic"``. Any Keras initializer name ("glorot_uniform",
+    "he_uniform", "he_normal", "lecun_normal", "orthogonal", ...) draws the kernels with
+    Keras's formula instead, and the biases start at zero.""",
     "class_weight": """
 class_weight : dict, "balanced" or None, default=None
     Weights of the classes, multiplied into ``sample_weight`` as in scikit-learn.""",

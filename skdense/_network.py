@@ -15,6 +15,7 @@ from skdense._spec import (  # noqa: F401 - re-exported: older pickles name them
     ACTIVATIONS,
     OUTPUT_ACTIVATIONS,
     SKLEARN_ACTIVATIONS,
+    SKLEARN_INIT_FACTORS,
     NetworkSpec,
     dense_layer_weights,
     resolve_initializer,
@@ -42,7 +43,7 @@ def build_network(spec):
     ):
         x = keras.layers.Dense(
             units,
-            kernel_initializer=spec.kernel_initializer,
+            kernel_initializer=keras_initializer_name(spec.kernel_initializer),
             kernel_regularizer=regularizer,
             # batch normalization's beta makes a bias redundant
             use_bias=not spec.batch_normalization,
@@ -60,7 +61,7 @@ def build_network(spec):
     # probabilities that sum to one.
     logits = keras.layers.Dense(
         spec.n_outputs,
-        kernel_initializer=spec.kernel_initializer,
+        kernel_initializer=keras_initializer_name(spec.kernel_initializer),
         kernel_regularizer=regularizer,
         dtype="float32",
         name="output",
@@ -73,21 +74,37 @@ def build_network(spec):
     return model, logits_model
 
 
+def keras_initializer_name(name):
+    """The Keras initializer a layer is configured with (what ``model_``'s config shows).
+
+    scikit-learn's scheme is Glorot uniform for its kernels (with a smaller gain for logistic
+    units, drawn in :func:`initial_weights`); every other name is Keras's own.
+    """
+    return "glorot_uniform" if name in SKLEARN_INIT_FACTORS else name
+
+
 def initial_weights(model, spec, seed_sequence):
     """Fresh weights for ``model`` as numpy arrays, in ``model.get_weights()`` order.
 
     Kernels come from the spec's initializer seeded from ``seed_sequence`` (a
-    ``numpy.random.SeedSequence``), biases and batch-norm parameters from their usual constant
-    starts. Drawing them here, rather than letting Keras draw them at build time, is what lets a
-    built network be reused across fits with a new ``random_state`` each time.
+    ``numpy.random.SeedSequence``); biases start at zero, except under scikit-learn's scheme,
+    which draws them within their layer's kernel bound; batch-norm parameters start at their
+    usual constants. Drawing them here, rather than letting Keras draw them at build time, is
+    what lets a built network be reused across fits with a new ``random_state`` each time.
     """
     seeds = iter(seed_sequence.generate_state(len(model.weights)))
     weights = []
+    bound = None  # scikit-learn's scheme: the bias shares its layer's kernel bound
     for variable in model.weights:
         role = variable.path.rsplit("/", 1)[-1]
         shape = tuple(variable.shape)
-        if role == "kernel":
+        if role == "kernel" and spec.kernel_initializer in SKLEARN_INIT_FACTORS:
+            bound = math.sqrt(SKLEARN_INIT_FACTORS[spec.kernel_initializer] / sum(shape))
+            weights.append(_uniform(bound, shape, int(next(seeds))))
+        elif role == "kernel":
             weights.append(_initial_kernel(spec.kernel_initializer, shape, int(next(seeds))))
+        elif role == "bias" and bound is not None:
+            weights.append(_uniform(bound, shape, int(next(seeds))))
         elif role in ("gamma", "moving_variance"):
             weights.append(np.ones(shape, dtype=np.float32))
         elif role in ("bias", "beta", "moving_mean"):
@@ -95,6 +112,10 @@ def initial_weights(model, spec, seed_sequence):
         else:  # pragma: no cover - a layer type this builder does not create
             raise RuntimeError(f"no initial value known for weight {variable.path!r}")
     return weights
+
+
+def _uniform(bound, shape, seed):
+    return np.random.default_rng(seed).uniform(-bound, bound, size=shape).astype(np.float32)
 
 
 def _initial_kernel(name, shape, seed):

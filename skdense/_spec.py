@@ -19,7 +19,6 @@ SOLVERS = ("sgd", "adam", "rmsprop", "adagrad", "adamw", "nadam")
 SKLEARN_ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 KERAS_ACTIVATIONS = ("elu", "gelu", "selu", "leaky_relu", "silu", "swish", "softplus", "mish")
 ACTIVATIONS = (*SKLEARN_ACTIVATIONS, *KERAS_ACTIVATIONS)
-_RELU_FAMILY = {"relu", "elu", "gelu", "leaky_relu", "silu", "swish", "mish"}
 
 # Output activations applied on top of the logits, named as in ``out_activation_``.
 OUTPUT_ACTIVATIONS = {
@@ -58,11 +57,20 @@ class NetworkSpec:
         return sum((fan_in + 1) * fan_out for fan_in, fan_out in layers)
 
 
+# scikit-learn's MLP initialisation (``BaseMultilayerPerceptron._init_coef``): kernels *and*
+# biases uniform in +-sqrt(6 / (fan_in + fan_out)), or +-sqrt(2 / (fan_in + fan_out)) when the
+# hidden activation is logistic, for every layer, the output layer included. Keras has no
+# initializer for the biases, so skdense draws these itself (skdense._network).
+SKLEARN_INIT = "scikit_learn"
+SKLEARN_INIT_LOGISTIC = "scikit_learn_logistic"
+SKLEARN_INIT_FACTORS = {SKLEARN_INIT: 6.0, SKLEARN_INIT_LOGISTIC: 2.0}
+
+
 def resolve_initializer(kernel_initializer, activation):
-    """``"auto"`` is He initialisation for the ReLU family and Glorot otherwise."""
+    """``"auto"`` is scikit-learn's own scheme (see :data:`SKLEARN_INIT_FACTORS`)."""
     if kernel_initializer != "auto":
         return kernel_initializer
-    return "he_uniform" if activation in _RELU_FAMILY else "glorot_uniform"
+    return SKLEARN_INIT_LOGISTIC if activation == "logistic" else SKLEARN_INIT
 
 
 def weight_roles(spec):

@@ -128,14 +128,51 @@ def test_dropout_changes_training_but_not_prediction(multiclass_data):
     assert clf.loss_curve_ != plain.loss_curve_
 
 
-@pytest.mark.parametrize(
-    "activation, expected",
-    [("relu", "HeUniform"), ("gelu", "HeUniform"), ("tanh", "GlorotUniform")],
-)
-def test_auto_initializer_follows_the_activation(multiclass_data, activation, expected):
-    clf = MLPClassifier((8,), activation=activation, max_iter=1, random_state=0)
-    clf.fit(*multiclass_data)
-    assert type(clf.model_.get_layer("hidden_1").kernel_initializer).__name__ == expected
+@pytest.mark.parametrize("activation, factor", [("relu", 6.0), ("tanh", 6.0), ("logistic", 2.0)])
+def test_auto_initializer_is_scikit_learns_scheme(multiclass_data, activation, factor):
+    # scikit-learn's _init_coef: kernels and biases uniform in +-sqrt(factor / (fan_in +
+    # fan_out)) on every layer; learning_rate_init=1e-9 leaves them as drawn.
+    clf = MLPClassifier(
+        (400,), activation=activation, max_iter=1, learning_rate_init=1e-9, random_state=0
+    ).fit(*multiclass_data)
+    for kernel, bias in zip(clf.coefs_, clf.intercepts_, strict=True):
+        bound = np.sqrt(factor / sum(kernel.shape))
+        for weights in (kernel, bias):
+            assert 0 < np.abs(weights).max() <= bound
+        large = [w for w in (kernel, bias) if w.size >= 400]  # the output bias has 3 values
+        for weights in large:  # drawn over the whole interval, centred
+            assert np.abs(weights).max() > 0.95 * bound
+            assert abs(weights.mean()) < 0.1 * bound
+    hidden = clf.model_.get_layer("hidden_1")
+    assert type(hidden.kernel_initializer).__name__ == "GlorotUniform"
+
+
+def test_first_epoch_starts_near_chance_like_scikit_learn(multiclass_data):
+    # He-uniform on the output layer used to start a 3-class fit at a loss of 2.2-2.8
+    # (ln 3 = 1.10); scikit-learn's scheme starts near chance.
+    from sklearn.neural_network import MLPClassifier as SklearnMLP
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = multiclass_data
+    X = StandardScaler().fit_transform(X)
+    first = {}
+    for name, estimator in (("skdense", MLPClassifier), ("sklearn", SklearnMLP)):
+        first[name] = np.median(
+            [
+                estimator(max_iter=1, random_state=seed).fit(X, y).loss_curve_[0]
+                for seed in range(5)
+            ]
+        )
+    assert first["skdense"] < 1.3
+    assert abs(first["skdense"] - first["sklearn"]) < 0.1, first
+
+
+def test_a_named_initializer_leaves_the_biases_at_zero(multiclass_data):
+    clf = MLPClassifier(
+        (16,), kernel_initializer="he_uniform", max_iter=1, learning_rate_init=1e-9
+    ).fit(*multiclass_data)
+    assert all(np.abs(bias).max() < 1e-6 for bias in clf.intercepts_)
+    assert type(clf.model_.get_layer("hidden_1").kernel_initializer).__name__ == "HeUniform"
 
 
 def test_named_initializer_draws_from_its_distribution(multiclass_data):
