@@ -1,0 +1,126 @@
+"""Parity pinned for good: from the same first weights, skdense follows scikit-learn's MLP.
+
+Both estimators start from one set of weights and biases, see the rows in the same order
+(``shuffle=False``) in the same batches, and train for 20 epochs; float32 input makes
+scikit-learn compute in float32 too. Their ``loss_curve_`` must then agree to float32
+rounding, epoch by epoch: any difference in the update rules (Adam's bias correction, SGD's
+momentum and Nesterov step), in the loss (halved squared error, log-loss summed over labels)
+or in how ``alpha`` is scaled (per batch, by its size) shows here as a drifting curve.
+
+Setting the first weights is the one thing neither estimator offers publicly, so each is
+fitted for one epoch with ``warm_start=True`` and then given the shared weights and a fresh
+training state: scikit-learn's private counters, and skdense's stored weights and state.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_multilabel_classification, make_regression
+from sklearn.neural_network import MLPClassifier as SklearnClassifier
+from sklearn.neural_network import MLPRegressor as SklearnRegressor
+from sklearn.preprocessing import StandardScaler
+
+from skdense import MLPClassifier, MLPRegressor
+from skdense._spec import TrainingState, dense_layer_weights
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+EPOCHS = 20
+HIDDEN = (8,)
+
+SOLVERS = {
+    "sgd": {"solver": "sgd", "momentum": 0.0, "learning_rate_init": 0.05},
+    "momentum": {"solver": "sgd", "momentum": 0.9, "nesterovs_momentum": False},
+    "nesterov": {"solver": "sgd", "momentum": 0.9, "nesterovs_momentum": True},
+    "adam": {"solver": "adam", "learning_rate_init": 0.01},
+}
+
+
+def _task(name):
+    """``(X, y, skdense class, scikit-learn class)`` for a target type, X float32."""
+    if name == "regression":
+        X, y = make_regression(n_samples=150, n_features=5, noise=1.0, random_state=0)
+        y = (y - y.mean()) / y.std()
+        pair = (MLPRegressor, SklearnRegressor)
+    elif name == "multilabel":
+        X, y = make_multilabel_classification(
+            n_samples=150, n_features=5, n_classes=3, random_state=0
+        )
+        pair = (MLPClassifier, SklearnClassifier)
+    else:
+        X, y = make_classification(
+            n_samples=150,
+            n_features=5,
+            n_informative=3,
+            n_classes=2 if name == "binary" else 3,
+            random_state=0,
+        )
+        pair = (MLPClassifier, SklearnClassifier)
+    X = StandardScaler().fit_transform(X).astype(np.float32)
+    return X, y, *pair
+
+
+def _first_weights(n_features, n_outputs):
+    rng = np.random.default_rng(42)
+    units = (n_features, *HIDDEN, n_outputs)
+    coefs, intercepts = [], []
+    for fan_in, fan_out in itertools.pairwise(units):
+        bound = np.sqrt(6 / (fan_in + fan_out))
+        coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32))
+        intercepts.append(rng.uniform(-bound, bound, fan_out).astype(np.float32))
+    return coefs, intercepts
+
+
+def _restart_sklearn(model, coefs, intercepts):
+    model.coefs_ = [c.copy() for c in coefs]
+    model.intercepts_ = [b.copy() for b in intercepts]
+    model.loss_curve_, model.best_loss_ = [], np.inf
+    model._no_improvement_count, model.n_iter_, model.t_ = 0, 0, 0
+
+
+def _restart_skdense(model, coefs, intercepts):
+    weights = list(model._network_weights)
+    kernels, biases = dense_layer_weights(model._network_spec)
+    for k, b, coef, intercept in zip(kernels, biases, coefs, intercepts, strict=True):
+        weights[k], weights[b] = coef.copy(), intercept.copy()
+    model._network_weights = weights
+    model._training_state = TrainingState()
+    model._optimizer_state = (None, None)  # no moments: a fresh optimizer, as scikit-learn's
+
+
+def _curves(task, solver, **extra):
+    X, y, ours, theirs = _task(task)
+    params = {
+        "hidden_layer_sizes": HIDDEN,
+        "batch_size": 32,  # 150 rows: four full batches and a partial one of 22
+        "shuffle": False,
+        "alpha": 1e-3,
+        "learning_rate_init": 0.01,
+        "tol": 0.0,
+        "n_iter_no_change": EPOCHS,
+        "random_state": 0,
+        "warm_start": True,
+        **SOLVERS[solver],
+        **extra,
+    }
+    fitted = {}
+    for name, estimator, restart in (
+        ("skdense", ours, _restart_skdense),
+        ("sklearn", theirs, _restart_sklearn),
+    ):
+        model = estimator(max_iter=1, **params).fit(X, y)
+        n_outputs = model.coefs_[-1].shape[1]
+        restart(model, *_first_weights(X.shape[1], n_outputs))
+        fitted[name] = model.set_params(max_iter=EPOCHS).fit(X, y)
+    return fitted["skdense"], fitted["sklearn"]
+
+
+@pytest.mark.parametrize("solver", list(SOLVERS))
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel", "regression"])
+def test_loss_curve_follows_scikit_learn(task, solver):
+    ours, theirs = _curves(task, solver)
+    assert len(ours.loss_curve_) == len(theirs.loss_curve_) == EPOCHS
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-4)
+    for our_coef, their_coef in zip(ours.coefs_, theirs.coefs_, strict=True):
+        np.testing.assert_allclose(our_coef, their_coef, rtol=1e-3, atol=1e-5)
