@@ -61,26 +61,30 @@ def build_optimizer(optimizer_spec, learning_rate=1e-3):
 # --- data ------------------------------------------------------------------------------------
 
 
-def _batches(order, batch_size, n_rows, exact_last_batch):
+def _batches(order, batch_size, n_rows, exact_last_batch, capacity=0):
     """The epoch's batches of row indices: ``(block, rows, rest)``.
 
-    ``block`` is ``[n_batches, batch_size]``, ``rows`` the number of real rows in each of its
-    batches and ``rest`` the rows left for a batch of their own. By default the last, partial
-    batch joins the block, filled up with the zero-weight padding rows ``n_rows`` and on (see
-    :meth:`TrainingData.resident`): its loss and gradients are exactly those of the rows alone,
-    because a batch's loss is the weighted mean over its rows. Batch normalization's statistics
-    would see the padding, so ``exact_last_batch`` runs that batch alone, at its true size.
+    ``block`` is ``[n_batches, batch_size]``, ``rows`` the number of real rows in each of the
+    batches to run and ``rest`` the rows left for a batch of their own. By default the last,
+    partial batch joins the block, filled up with the zero-weight padding rows ``n_rows`` and
+    on (see :meth:`TrainingData.resident`): its loss and gradients are exactly those of the
+    rows alone, because a batch's loss is the weighted mean over its rows. Batch
+    normalization's statistics would see the padding, so ``exact_last_batch`` runs that batch
+    alone, at its true size. The block then grows to ``capacity`` batches with batches that
+    are never run (``len(rows)`` of them are), which keeps its shape that of the resident data.
     """
     n_full = len(order) // batch_size * batch_size
     rest = np.ascontiguousarray(order[n_full:], dtype=np.int32)
     if exact_last_batch or not rest.size:
         block = np.ascontiguousarray(order[:n_full], dtype=np.int32).reshape(-1, batch_size)
-        return block, np.full(len(block), batch_size), rest
-    padding = np.arange(n_rows, n_rows + batch_size - rest.size, dtype=np.int32)
-    block = np.concatenate([order, padding]).astype(np.int32).reshape(-1, batch_size)
-    rows = np.full(len(block), batch_size)
-    rows[-1] = rest.size
-    return block, rows, rest[:0]
+        rows = np.full(len(block), batch_size)
+    else:
+        padding = np.arange(n_rows, n_rows + batch_size - rest.size, dtype=np.int32)
+        block = np.concatenate([order, padding]).astype(np.int32).reshape(-1, batch_size)
+        rows = np.full(len(block), batch_size)
+        rows[-1], rest = rest.size, rest[:0]
+    unused = np.zeros((max(0, capacity - len(block)), batch_size), dtype=np.int32)
+    return np.concatenate([block, unused]), rows, rest
 
 
 def _sparse_block_rows(n_features, rows_per_batch):
@@ -108,7 +112,8 @@ class CompiledNetwork:
         self.spec = spec
         self.loss = loss
         self.device = device
-        self.model, self.logits_model = build_network(spec)
+        # Weights are always set before training (reset or load): no random draw at build.
+        self.model, self.logits_model = build_network(spec, draw_weights=False)
         self.optimizer = build_optimizer(optimizer_spec)
         # float16 gradients underflow without loss scaling; bfloat16 has float32's range.
         self.scales_loss = spec.dtype_policy == "mixed_float16"
@@ -199,10 +204,13 @@ class CompiledNetwork:
 
     def _train_rows(self, arrays, order, batch_size, n_rows, compilation):
         """Train on the rows ``order`` of ``arrays``; the sum over batches of loss x rows."""
-        block, rows, rest = _batches(order, batch_size, n_rows, self.spec.batch_normalization)
+        capacity = arrays[0].shape[0] // batch_size
+        block, rows, rest = _batches(
+            order, batch_size, n_rows, self.spec.batch_normalization, capacity
+        )
         total = 0.0
-        if block.size:
-            losses = self.engine.train_batches(arrays, block, compilation)
+        if rows.size:
+            losses = self.engine.train_batches(arrays, block, rows.size, compilation)
             total += float(np.dot(losses, rows))
         if rest.size:
             total += self.engine.train_rows(arrays, rest) * rest.size

@@ -14,6 +14,7 @@ import pytest
 import scipy.sparse as sp
 
 from skdense import DenseRegressor, MLPClassifier, _training
+from skdense._spec import batch_capacity
 
 BACKEND = keras.backend.backend()
 only_tensorflow = pytest.mark.skipif(
@@ -36,7 +37,7 @@ def test_padded_last_batch_trains_as_the_rows_alone(monkeypatch, multiclass_data
     monkeypatch.setattr(
         _training,
         "_batches",
-        lambda order, size, n_rows, exact: batches(order, size, n_rows, True),
+        lambda order, size, n_rows, exact, capacity: batches(order, size, n_rows, True, capacity),
     )
     _training.clear_network_pool()
     alone = MLPClassifier((16,), **params).fit(X, y, sample_weight=weights)
@@ -46,6 +47,34 @@ def test_padded_last_batch_trains_as_the_rows_alone(monkeypatch, multiclass_data
     np.testing.assert_allclose(alone.loss_curve_, padded.loss_curve_, rtol=1e-5)
     for a, b in zip(alone.coefs_, padded.coefs_, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_batches_grow_to_the_capacity_with_batches_never_run():
+    order = np.array([4, 0, 3, 1, 2])
+    block, rows, rest = _training._batches(order, 2, n_rows=5, exact_last_batch=False, capacity=4)
+    assert block.shape == (4, 2) and block[:3].tolist() == [[4, 0], [3, 1], [2, 5]]
+    assert rows.tolist() == [2, 2, 1] and rest.size == 0  # three batches run
+
+
+def test_small_data_shares_a_power_of_two_capacity():
+    # The folds of a 3-fold search (1333 rows) and its refit (2000) share compiled shapes.
+    assert batch_capacity(1333, 32, 20) == batch_capacity(2000, 32, 20) == 64
+    assert batch_capacity(1, 32, 20) == 1
+    # Large data is padded only to whole batches: the padding would cost memory.
+    assert batch_capacity(60000, 128, 784) == 469
+
+
+def test_folds_and_refit_share_one_compiled_epoch(multiclass_data):
+    # At batch 16, 170 rows are 11 batches and 250 rows 16: both padded to 16. JAX traces and
+    # compiles an epoch once per new shape (TensorFlow's signature takes any shape).
+    X, y = multiclass_data
+    _training.clear_network_pool()
+    params = {"batch_size": 16, "max_iter": 2, "random_state": 0}
+    MLPClassifier((7,), **params).fit(X[:170], y[:170])
+    (network,) = _training._pool[next(reversed(_training._pool))]
+    MLPClassifier((7,), **params).fit(X[:250], y[:250])
+    assert network.fits == 2
+    assert network.engine.epoch_traces == 1
 
 
 def test_batches_pad_only_the_last_batch():

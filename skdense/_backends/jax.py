@@ -121,11 +121,22 @@ class Engine:
         )
         step = _make_step(model, optimizer, network.loss, network.scales_loss)
 
-        def batches(state, x, y, w, block):
-            def body(state, index):
-                return step(state, x[index], y[index], w[index])
+        self.epoch_traces = 0  # how often an epoch was traced (and so compiled) for new shapes
 
-            return jax.lax.scan(body, state, block)
+        def batches(state, x, y, w, block, n_active):
+            self.epoch_traces += 1  # runs while tracing only
+
+            # A loop over the first n_active batches of the block, not a scan over all of
+            # them: the block's unused batches keep its shape that of other fits' (see
+            # skdense._spec.batch_capacity), and one compiled epoch serves them all.
+            def body(i, carry):
+                state, losses = carry
+                index = block[i]
+                state, loss = step(state, x[index], y[index], w[index])
+                return state, losses.at[i].set(loss)
+
+            losses = jax.numpy.zeros(block.shape[0], dtype="float32")
+            return jax.lax.fori_loop(0, n_active, body, (state, losses))
 
         def rows(state, x, y, w, index):
             return step(state, x[index], y[index], w[index])
@@ -155,19 +166,25 @@ class Engine:
         return jax.device_put(np.asarray(array, dtype=np.float32), self.device)
 
     def _read_state(self):
-        return tuple([v.value for v in variables] for variables in self._variables)
+        # Committed to the network's device: values Keras set from numpy are not, the compiled
+        # functions' outputs are, and jit compiles anew when that changes (it did, on every
+        # network's second epoch). For arrays already there this is a no-op.
+        values = tuple([v.value for v in variables] for variables in self._variables)
+        return jax.device_put(values, self.device)
 
     def _write_state(self, state):
         for variables, values in zip(self._variables, state, strict=True):
             for variable, value in zip(variables, values, strict=True):
                 variable.assign(value)
 
-    def train_batches(self, arrays, block, quick=False):
-        """Train on each row of ``block`` (``[n_batches, batch]`` indices into ``arrays``) as a
-        batch, in order; returns the batches' losses. ``quick``: the quickly compiled epoch."""
-        state, losses = self._batches[quick](self._read_state(), *arrays, block)
+    def train_batches(self, arrays, block, n_active, quick=False):
+        """Train on each of the first ``n_active`` rows of ``block`` (``[n_batches, batch]``
+        indices into ``arrays``) as a batch, in order; returns their losses. ``quick``: the
+        quickly compiled epoch."""
+        function = self._batches[quick]
+        state, losses = function(self._read_state(), *arrays, block, np.int32(n_active))
         self._write_state(state)
-        return np.asarray(losses)
+        return np.asarray(losses)[:n_active]
 
     def train_rows(self, arrays, rows):
         """Train on ``rows`` (indices into ``arrays``) as one batch; returns its loss."""

@@ -142,6 +142,7 @@ class Engine:
         self.network = network
         _skip_cross_replica_sum(network.optimizer)
         self._batches_functions = {}  # xla: bool -> tf.function
+        self.epoch_traces = 0  # how often an epoch was traced
         self._rows_function = self._function(self._rows_graph, [None], xla=False)
         self._xla_shapes = set()  # (n_batches, batch_size) the XLA function has compiled for
         self.predict_rows = network.predict_rows
@@ -169,27 +170,30 @@ class Engine:
         network.optimizer.apply(gradients, variables)
         return loss
 
-    def _batches_graph(self, x, y, w, block):
+    def _batches_graph(self, x, y, w, block, n_batches):
+        self.epoch_traces += 1  # runs while tracing only
         # An explicit while loop traced without AutoGraph, as Keras traces its own steps:
         # nothing here needs Python control flow converted, Keras's internals least of all.
-        n_batches = tf.shape(block)[0]
+        # It runs the block's first n_batches batches; the rest only pad its shape. The losses
+        # array has the block's length, which XLA knows when it compiles (a TensorArray sized
+        # by n_batches would not compile).
 
         def step(i, losses):
             index = block[i]
             loss = self._train_step(tf.gather(x, index), tf.gather(y, index), tf.gather(w, index))
-            return i + 1, losses.write(i, loss)
+            return i + 1, tf.tensor_scatter_nd_update(losses, [[i]], [loss])
 
         _, losses = tf.while_loop(
             lambda i, _: i < n_batches,
             step,
-            (tf.constant(0), tf.TensorArray(tf.float32, size=n_batches)),
+            (tf.constant(0), tf.zeros(tf.shape(block)[:1], tf.float32)),
         )
-        return losses.stack()
+        return losses[:n_batches]
 
     def _rows_graph(self, x, y, w, index):
         return self._train_step(tf.gather(x, index), tf.gather(y, index), tf.gather(w, index))
 
-    def _function(self, graph, index_shape, xla):
+    def _function(self, graph, index_shape, xla, *extra):
         n_features = self.network.spec.n_features
         signature = [
             tf.TensorSpec([None, n_features], tf.float32),
@@ -197,6 +201,7 @@ class Engine:
             tf.TensorSpec([None, None], tf.float32),
             tf.TensorSpec([None], tf.float32),
             tf.TensorSpec(index_shape, tf.int32),
+            *extra,
         ]
         # Each network traces its functions once. TensorFlow counts traces per code object,
         # across instances, and would warn about "retracing" once a few pooled networks have
@@ -207,7 +212,9 @@ class Engine:
 
     def _batches_function(self, xla):
         if xla not in self._batches_functions:
-            self._batches_functions[xla] = self._function(self._batches_graph, [None, None], xla)
+            self._batches_functions[xla] = self._function(
+                self._batches_graph, [None, None], xla, tf.TensorSpec([], tf.int32)
+            )
         return self._batches_functions[xla]
 
     # choosing XLA -------------------------------------------------------------------------
@@ -226,13 +233,14 @@ class Engine:
 
     # running ------------------------------------------------------------------------------
 
-    def train_batches(self, arrays, block, xla):
-        """Train on each row of ``block`` (``[n_batches, batch]`` indices into ``arrays``) as a
-        batch, in order; returns the batches' losses."""
+    def train_batches(self, arrays, block, n_active, xla):
+        """Train on each of the first ``n_active`` rows of ``block`` (``[n_batches, batch]``
+        indices into ``arrays``) as a batch, in order; returns their losses."""
         network = self.network
         work = block.shape[1] * network.spec.n_weights
+        function = self._batches_function(xla)
         with step_executor(network.device, work, network.inline_safe):
-            return self._batches_function(xla)(*arrays, tf.constant(block)).numpy()
+            return function(*arrays, tf.constant(block), tf.constant(n_active, tf.int32)).numpy()
 
     def train_rows(self, arrays, rows):
         """Train on ``rows`` (indices into ``arrays``) as one batch; returns its loss.
