@@ -407,7 +407,15 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         ]
 
     def _warn_about_stop(self, state, incremental):
-        if state.interrupted:
+        if state.diverged:  # only early stopping survives it: see _training.train
+            warnings.warn(
+                f"The training loss became {state.loss} at epoch {state.n_iter} and training "
+                "stopped there; the estimator keeps the weights of the best validation score. "
+                "Lower learning_rate_init or scale the features (StandardScaler).",
+                ConvergenceWarning,
+                stacklevel=_caller_stacklevel(),
+            )
+        elif state.interrupted:
             warnings.warn(
                 "Training interrupted by user; the estimator keeps the weights reached so far"
                 + (" (the best on validation)." if self.early_stopping else "."),

@@ -91,8 +91,11 @@ tol : float, default=1e-4
     ``n_iter_no_change``.""",
     "verbose": """
 verbose : bool or int, default=False
-    0 prints nothing; 1 shows a progress bar over epochs with the loss and validation
-    figures. Predicting never prints.""",
+    Any true value prints scikit-learn's MLP lines to stdout, the same text:
+    ``Iteration N, loss = ...`` after each epoch, ``Validation score: ...`` with
+    ``early_stopping``, and the message that ends training on a plateau. There is no progress
+    bar, so logs and captured output hold no carriage returns or terminal codes. 0 or False
+    prints nothing; predicting never prints.""",
     "warm_start": """
 warm_start : bool, default=False
     When True, ``fit`` continues training the fitted network (same architecture) instead of
@@ -110,7 +113,10 @@ early_stopping : bool, default=False
     ``random_state``, stratified for classifiers) and stop when the validation score stops
     improving; the weights of the best epoch are restored. Without it, training stops when
     the training loss stops improving. Use ``n_iter_no_change=np.inf`` to track validation
-    figures in ``history_`` for every epoch without stopping early.""",
+    figures in ``history_`` for every epoch without stopping early. A loss that becomes NaN
+    or infinite scores NaN on validation and ends training there, keeping the best weights
+    (with a ``ConvergenceWarning``), as in scikit-learn; without early stopping it raises
+    :class:`~skdense.NonFiniteLossError`. ``partial_fit`` refuses ``early_stopping=True``.""",
     "validation_fraction": """
 validation_fraction : float, default=0.1
     The share of training data held out for early stopping.""",

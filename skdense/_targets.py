@@ -103,6 +103,10 @@ class ClassTargets:
         return self.classes_[indices]
 
     def score(self, logits, y, sample_weight=None):
+        """Accuracy; NaN when the logits are not finite (a diverged network), which
+        scikit-learn's MLP records as a validation score too and never takes as the best."""
+        if not np.isfinite(logits).all():
+            return np.nan
         return accuracy_score(y, self.predict(logits), sample_weight=sample_weight)
 
 
@@ -135,6 +139,9 @@ class RegressionTargets:
         return values[:, 0] if ravel else values
 
     def score(self, logits, y, sample_weight=None):
+        """R²; NaN when the logits are not finite, as :meth:`ClassTargets.score`."""
+        if not np.isfinite(logits).all():
+            return np.nan
         return r2_score(
             y, self.predict(logits, ravel=np.ndim(y) == 1), sample_weight=sample_weight
         )

@@ -1,6 +1,7 @@
 """The training loop as users meet it: stopping, schedules, continuing, weights, callbacks."""
 
 import itertools
+import re
 import warnings
 
 import keras
@@ -337,14 +338,39 @@ def test_quiet_by_default(multiclass_data, capfd):
     assert captured.out == "" and captured.err == ""
 
 
-def test_verbose_shows_a_progress_bar_and_predict_stays_quiet(multiclass_data, capfd):
-    X, y = multiclass_data
+def _verbose_lines(Estimator, X, y, capfd, **params):
+    """What a verbose fit prints, numbers replaced by "#", for comparing with scikit-learn."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = _clf(max_iter=3, verbose=1).fit(X, y)
-    fit_output = capfd.readouterr().out
-    assert "3/3" in fit_output and "loss" in fit_output
-    clf.predict(X)
+        estimator = Estimator(verbose=True, random_state=0, **params).fit(X, y)
+    out = capfd.readouterr().out
+    return estimator, out, [re.sub(r"-?\d+(\.\d+)?", "#", line) for line in out.splitlines()]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"n_iter_no_change": 2, "tol": 10.0},
+        {"early_stopping": True, "n_iter_no_change": 2, "tol": 10.0},
+        {"solver": "sgd", "learning_rate": "adaptive", "n_iter_no_change": 1, "tol": 10.0},
+        {"max_iter": 3},
+    ],
+    ids=["training-loss", "early-stopping", "adaptive", "max-iter"],
+)
+def test_verbose_prints_scikit_learns_lines(multiclass_data, capfd, params):
+    """Issue 12: the lines of scikit-learn's MLP, once per epoch, and no progress bar."""
+    from sklearn.neural_network import MLPClassifier as SklearnMLP
+
+    X, y = multiclass_data
+    params = {"hidden_layer_sizes": (8,), "max_iter": 40, **params}
+    ours, out, lines = _verbose_lines(MLPClassifier, X, y, capfd, **params)
+    theirs, _, their_lines = _verbose_lines(SklearnMLP, X, y, capfd, **params)
+    # tol is out of reach, so both stop at the same epoch: the same lines, stopping included
+    assert ours.n_iter_ == theirs.n_iter_
+    assert lines == their_lines
+    assert sum(line.startswith("Iteration") for line in lines) == ours.n_iter_
+    assert not re.search("[\r\b\x1b]", out)
+    ours.predict(X)
     assert capfd.readouterr().out == ""
 
 
