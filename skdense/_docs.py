@@ -98,12 +98,13 @@ verbose : bool or int, default=False
     prints nothing; predicting never prints.""",
     "warm_start": """
 warm_start : bool, default=False
-    When True, ``fit`` continues training the fitted network (same architecture) instead of
-    starting anew. Each such ``fit`` starts from ``learning_rate_init`` again, as in
-    scikit-learn; the optimizer's moments carry over unless ``solver`` changed.""",
+    When True, ``fit`` continues training the fitted network (same architecture, and for
+    classifiers the same classes) instead of starting anew. Each such ``fit`` starts from
+    ``learning_rate_init`` again, as in scikit-learn; the optimizer's moments carry over
+    unless ``solver`` changed.""",
     "momentum": """
 momentum : float, default=0.9
-    Momentum of the "sgd" solver.""",
+    Momentum of the "sgd" solver, in [0, 1] (ints such as ``momentum=0`` included).""",
     "nesterovs_momentum": """
 nesterovs_momentum : bool, default=True
     Whether the "sgd" solver uses Nesterov's momentum.""",
@@ -161,8 +162,10 @@ device : {"auto", "cpu", "gpu", "gpu:N"}, default="auto"
 precision : {"float32", "mixed_float16", "mixed_bfloat16"}, default="float32"
     Keras's mixed precision for the hidden layers: computations in 16 bits with float32
     weights, for speed on GPUs with tensor cores ("mixed_float16", with dynamic loss
-    scaling) or on TPUs and recent CPUs ("mixed_bfloat16"). The output layer, the loss and
-    the predictions stay in float32.""",
+    scaling) or on TPUs and recent CPUs ("mixed_bfloat16"). The output layer and the loss
+    stay in float32. Training is float32 in every case: float64 data is cast for training,
+    and ``coefs_``, ``intercepts_``, probabilities and predictions come back in float64 (float32
+    values, cast) as scikit-learn's dtypes for float64 data; float32 data gets float32.""",
 }
 
 ATTRIBUTES = {
