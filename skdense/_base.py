@@ -21,7 +21,6 @@ import numpy as np
 import sklearn.base
 from sklearn.base import BaseEstimator, is_regressor
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import (
@@ -40,12 +39,11 @@ from skdense._spec import (
     NetworkSpec,
     OptimizerSpec,
     TrainingConfig,
-    TrainingData,
     TrainingState,
-    Validation,
     dense_layer_weights,
     resolve_initializer,
 )
+from skdense._validation_split import hold_out_validation, training_data
 
 _FLOAT_DTYPES = (np.float32, np.float64)
 _OWN_FILES = (os.path.dirname(__file__), sklearn.base.__file__)  # the latter: _fit_context
@@ -173,10 +171,15 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         continuing = (incremental or self.warm_start) and hasattr(self, "_network_weights")
         self._check_solver()
+        if incremental and self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: a validation set is held "
+                "out only by fit. Set early_stopping=False to train with partial_fit."
+            )
         X, y = self._validate_training_data(X, y, reset=not continuing)
         if continuing:
             targets = self._targets
-            targets.check_compatible(y)
+            targets.check_compatible(y, warm_start_fit=not incremental)
         else:
             targets = self._make_targets(y, classes)
         sample_weight = _check_sample_weight(
@@ -196,10 +199,12 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             state.learning_rate = None
         seeds = self._seed_sequence(state)
         split_seed, weight_seed, shuffle_seed = seeds.spawn(3)
-        early_stopping = self.early_stopping and not incremental
-        data, validation = self._split_validation(
-            X, y, targets, sample_weight, early_stopping, split_seed
-        )
+        if self.early_stopping:
+            data, validation = hold_out_validation(
+                X, y, targets, sample_weight, self.validation_fraction, split_seed
+            )
+        else:
+            data, validation = training_data(X, y, targets, sample_weight), None
         optimizer = self._optimizer_spec()
         config = self._training_config(
             1 if incremental else self.max_iter, data, targets, optimizer
@@ -222,7 +227,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             train(network, data, config, state, np.random.default_rng(shuffle_seed), validation)
             weights = network.weights()
             optimizer_state = (optimizer.key, network.optimizer_state())
-        self._store_fit(spec, targets, weights, optimizer_state, state, early_stopping)
+        self._store_fit(spec, targets, weights, optimizer_state, state, X.dtype)
         self._warn_about_stop(state, incremental)
         return self
 
@@ -323,32 +328,6 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         entropy = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         return np.random.SeedSequence(int(entropy), spawn_key=(state.t,))
 
-    def _split_validation(self, X, y, targets, sample_weight, early_stopping, seed):
-        if not early_stopping:
-            return TrainingData(X, targets.encode(y), sample_weight), None
-        stratify = y if getattr(targets, "kind", None) in ("binary", "multiclass") else None
-        X, X_val, y, y_val, sample_weight, sample_weight_val = train_test_split(
-            X,
-            y,
-            sample_weight,
-            test_size=self.validation_fraction,
-            random_state=int(seed.generate_state(1)[0] % 2**31),
-            stratify=stratify,
-        )
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        validation_data = TrainingData(X_val, targets.encode(y_val), sample_weight_val)
-
-        def score(logits):
-            return targets.score(logits, y_val, sample_weight=sample_weight_val)
-
-        return TrainingData(X, targets.encode(y), sample_weight), Validation(
-            validation_data, score
-        )
-
     def _training_config(self, max_epochs, data, targets, optimizer):
         if self.batch_size == "auto":
             batch_size = min(200, data.n_samples)
@@ -375,10 +354,11 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             score_name=targets.score_name,
         )
 
-    def _store_fit(self, spec, targets, weights, optimizer_state, state, early_stopping):
+    def _store_fit(self, spec, targets, weights, optimizer_state, state, dtype):
         """Write the fitted attributes, all at once, only after training succeeded.
 
-        ``optimizer_state`` is ``(optimizer key, state arrays)``.
+        ``optimizer_state`` is ``(optimizer key, state arrays)``; ``dtype`` is the training
+        data's, which ``coefs_`` and ``intercepts_`` take as in scikit-learn.
         """
         self._network_spec = spec
         self._targets = targets
@@ -393,7 +373,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         self.loss_ = state.loss
         self.loss_curve_ = list(state.loss_curve)
         self.history_ = {name: list(values) for name, values in state.history.items()}
-        if early_stopping:
+        if self.early_stopping:
             self.validation_scores_ = list(state.validation_scores)
             self.best_validation_score_ = state.best_validation_score
             self.best_loss_ = None
@@ -401,16 +381,27 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             self.validation_scores_ = None
             self.best_validation_score_ = None
             self.best_loss_ = state.best_loss
-        # coefs_ and intercepts_ share arrays with the stored weights: no copy, one truth.
+        # The network trains in float32; float64 data gets float64 copies of its weights, as
+        # scikit-learn's MLP has. float32 data shares the stored arrays: no copy.
         coef_indices, intercept_indices = dense_layer_weights(spec)
-        self.coefs_ = [weights[i] for i in coef_indices]
+        self.coefs_ = [weights[i].astype(dtype, copy=False) for i in coef_indices]
         self.intercepts_ = [
-            weights[i] if i is not None else np.zeros(weights[c].shape[1], dtype=np.float32)
+            weights[i].astype(dtype, copy=False)
+            if i is not None
+            else np.zeros(weights[c].shape[1], dtype=dtype)
             for i, c in zip(intercept_indices, coef_indices, strict=True)
         ]
 
     def _warn_about_stop(self, state, incremental):
-        if state.interrupted:
+        if state.diverged:  # only early stopping survives it: see _training.train
+            warnings.warn(
+                f"The training loss became {state.loss} at epoch {state.n_iter} and training "
+                "stopped there; the estimator keeps the weights of the best validation score. "
+                "Lower learning_rate_init or scale the features (StandardScaler).",
+                ConvergenceWarning,
+                stacklevel=_caller_stacklevel(),
+            )
+        elif state.interrupted:
             warnings.warn(
                 "Training interrupted by user; the estimator keeps the weights reached so far"
                 + (" (the best on validation)." if self.early_stopping else "."),
@@ -428,6 +419,8 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
     # --- predicting ------------------------------------------------------------------------
 
     def _logits(self, X):
+        """The network's outputs before the output activation, in scikit-learn's output dtype:
+        float32 when both ``X`` and the fitted weights are, else float64."""
         check_is_fitted(self, "_network_weights")
         with _numeric_input():
             X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
@@ -435,7 +428,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         from skdense._training import predict_logits
 
         with _runtime.device_scope(self.device) as device:
-            return predict_logits(
+            logits = predict_logits(
                 self._network_spec,
                 self._targets.loss,
                 self._optimizer_spec(),
@@ -443,6 +436,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
                 self._network_weights,
                 X,
             )
+        return logits.astype(np.result_type(X.dtype, self.coefs_[0].dtype), copy=False)
 
     @property
     def model_(self):

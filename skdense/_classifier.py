@@ -65,8 +65,11 @@ class _DenseClassifier(ClassifierMixin, BaseDenseNetwork):
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
+    # A single class fits and is always predicted, as in scikit-learn's MLPClassifier.
+    _fits_one_class = True
+
     def _make_targets(self, y, classes):
-        return ClassTargets(y, classes)
+        return ClassTargets(y, classes, one_class_allowed=self._fits_one_class)
 
     def _training_sample_weight(self, y, sample_weight):
         if self.class_weight is None:
@@ -159,8 +162,9 @@ class _DenseClassifier(ClassifierMixin, BaseDenseNetwork):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Probabilities in float64, in the order of ``classes_``; each row sums to 1
-            (multilabel: each column is the probability of its label).
+            Probabilities in the order of ``classes_``; each row sums to 1 (multilabel: each
+            column is the probability of its label). float32 when ``X`` and the training
+            data were float32, else float64, as in scikit-learn.
         """
         return self._targets_after_check().proba(self._logits(X))
 
@@ -350,6 +354,7 @@ class SoftmaxClassifier(_DenseClassifier):
         for name, constraint in _DenseClassifier._parameter_constraints.items()
         if name not in _HIDDEN_LAYER_PARAMETERS
     }
+    _fits_one_class = False  # LogisticRegression raises for a single class
 
     def __init__(
         self,

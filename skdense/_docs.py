@@ -91,16 +91,20 @@ tol : float, default=1e-4
     ``n_iter_no_change``.""",
     "verbose": """
 verbose : bool or int, default=False
-    0 prints nothing; 1 shows a progress bar over epochs with the loss and validation
-    figures. Predicting never prints.""",
+    Any true value prints scikit-learn's MLP lines to stdout, the same text:
+    ``Iteration N, loss = ...`` after each epoch, ``Validation score: ...`` with
+    ``early_stopping``, and the message that ends training on a plateau. There is no progress
+    bar, so logs and captured output hold no carriage returns or terminal codes. 0 or False
+    prints nothing; predicting never prints.""",
     "warm_start": """
 warm_start : bool, default=False
-    When True, ``fit`` continues training the fitted network (same architecture) instead of
-    starting anew. Each such ``fit`` starts from ``learning_rate_init`` again, as in
-    scikit-learn; the optimizer's moments carry over unless ``solver`` changed.""",
+    When True, ``fit`` continues training the fitted network (same architecture, and for
+    classifiers the same classes) instead of starting anew. Each such ``fit`` starts from
+    ``learning_rate_init`` again, as in scikit-learn; the optimizer's moments carry over
+    unless ``solver`` changed.""",
     "momentum": """
 momentum : float, default=0.9
-    Momentum of the "sgd" solver.""",
+    Momentum of the "sgd" solver, in [0, 1] (ints such as ``momentum=0`` included).""",
     "nesterovs_momentum": """
 nesterovs_momentum : bool, default=True
     Whether the "sgd" solver uses Nesterov's momentum.""",
@@ -110,7 +114,10 @@ early_stopping : bool, default=False
     ``random_state``, stratified for classifiers) and stop when the validation score stops
     improving; the weights of the best epoch are restored. Without it, training stops when
     the training loss stops improving. Use ``n_iter_no_change=np.inf`` to track validation
-    figures in ``history_`` for every epoch without stopping early.""",
+    figures in ``history_`` for every epoch without stopping early. A loss that becomes NaN
+    or infinite scores NaN on validation and ends training there, keeping the best weights
+    (with a ``ConvergenceWarning``), as in scikit-learn; without early stopping it raises
+    :class:`~skdense.NonFiniteLossError`. ``partial_fit`` refuses ``early_stopping=True``.""",
     "validation_fraction": """
 validation_fraction : float, default=0.1
     The share of training data held out for early stopping.""",
@@ -158,8 +165,10 @@ device : {"auto", "cpu", "gpu", "gpu:N"}, default="auto"
 precision : {"float32", "mixed_float16", "mixed_bfloat16"}, default="float32"
     Keras's mixed precision for the hidden layers: computations in 16 bits with float32
     weights, for speed on GPUs with tensor cores ("mixed_float16", with dynamic loss
-    scaling) or on TPUs and recent CPUs ("mixed_bfloat16"). The output layer, the loss and
-    the predictions stay in float32.""",
+    scaling) or on TPUs and recent CPUs ("mixed_bfloat16"). The output layer and the loss
+    stay in float32. Training is float32 in every case: float64 data is cast for training,
+    and ``coefs_``, ``intercepts_``, probabilities and predictions come back in float64 (float32
+    values, cast) as scikit-learn's dtypes for float64 data; float32 data gets float32.""",
 }
 
 ATTRIBUTES = {

@@ -193,7 +193,8 @@ class DenseRegressor(RegressorMixin, BaseDenseNetwork):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predicted targets: one dimension for a single output.
+            The predicted targets: one dimension for a single output. float32 when ``X`` and
+            the training data were float32, else float64, as in scikit-learn.
         """
         logits = self._logits(X)
         return self._targets.predict(logits, ravel=self.n_outputs_ == 1)

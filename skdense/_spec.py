@@ -29,8 +29,11 @@ OUTPUT_ACTIVATIONS = {
 }
 
 
-class NonFiniteLossError(FloatingPointError):
-    """The training loss became NaN or infinite."""
+class NonFiniteLossError(FloatingPointError, ValueError):
+    """The training loss became NaN or infinite.
+
+    Also a ``ValueError``: scikit-learn's MLP raises that for weights that are not finite.
+    """
 
 
 @dataclasses.dataclass(frozen=True)
@@ -250,3 +253,4 @@ class TrainingState:
     learning_rate: float | None = None
     converged: bool = False
     interrupted: bool = False
+    diverged: bool = False  # the loss became NaN or inf (early stopping keeps the best weights)

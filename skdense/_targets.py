@@ -3,6 +3,8 @@
 Each encoder turns ``y`` into a 2-D float32 array for the training loop, names the loss and the
 output activation, and turns the network's logits back into predictions. Classifiers use
 scikit-learn's label utilities, so labels may be of any type (strings, pandas categoricals).
+Probabilities and predictions come in the dtype of the logits they are given (the estimator
+casts them to scikit-learn's output dtype); they are computed in float64.
 """
 
 import numpy as np
@@ -17,12 +19,13 @@ class ClassTargets:
 
     Binary targets train one logistic unit, multiclass targets a softmax over classes (with
     integer labels, so no one-hot matrix is ever built), multilabel indicator matrices one
-    logistic unit per label.
+    logistic unit per label. A single class (``one_class_allowed``, as scikit-learn's
+    ``MLPClassifier`` allows) trains one logistic unit towards 0 and always predicts it.
     """
 
     score_name = "accuracy"
 
-    def __init__(self, y, classes=None):
+    def __init__(self, y, classes=None, one_class_allowed=False):
         check_classification_targets(y)
         self.kind = type_of_target(y)
         if self.kind == "multilabel-indicator":
@@ -33,11 +36,15 @@ class ClassTargets:
             self.classes_ = self._encoder.classes_
             if classes is not None:
                 self.kind = "binary" if len(self.classes_) <= 2 else "multiclass"
-        if len(self.classes_) < 2 and self.kind != "multilabel-indicator":
+        if self.one_class and not one_class_allowed:
             raise ValueError(
                 "The number of classes has to be greater than one; got "
                 f"{len(self.classes_)} class: {self.classes_[0]!r}."
             )
+
+    @property
+    def one_class(self):
+        return len(self.classes_) == 1 and self.kind != "multilabel-indicator"
 
     @property
     def n_outputs(self):
@@ -51,8 +58,10 @@ class ClassTargets:
     def out_activation(self):
         return "softmax" if self.kind == "multiclass" else "logistic"
 
-    def check_compatible(self, y):
-        """Raise when ``y`` (from ``partial_fit`` or a warm start) has unknown labels."""
+    def check_compatible(self, y, warm_start_fit=False):
+        """Raise when ``y`` (from ``partial_fit`` or a warm start) has unknown labels; a
+        warm-started ``fit`` needs exactly the classes of the previous one, as in
+        scikit-learn (``partial_fit`` chunks may lack some)."""
         if self.kind == "multilabel-indicator":
             if type_of_target(y) != "multilabel-indicator" or y.shape[1] != len(self.classes_):
                 raise ValueError(
@@ -60,7 +69,13 @@ class ClassTargets:
                     "as in the first fit."
                 )
             return
-        unseen = np.setdiff1d(np.unique(np.ravel(y)), self.classes_)
+        labels = np.unique(np.ravel(y))
+        if warm_start_fit and set(labels) != set(self.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in the "
+                f"previous call to fit. Previously got {self.classes_}, `y` has {labels}"
+            )
+        unseen = np.setdiff1d(labels, self.classes_)
         if unseen.size:
             raise ValueError(
                 f"y contains labels not seen in the first fit: {unseen.tolist()}; expected a "
@@ -74,7 +89,11 @@ class ClassTargets:
         return self._encoder.transform(np.ravel(y)).astype(np.float32)[:, None]
 
     def proba(self, logits):
-        logits = logits.astype(np.float64)
+        return self._in_dtype_of(logits, self._proba(logits.astype(np.float64)))
+
+    def _proba(self, logits):
+        if self.one_class:
+            return np.ones((len(logits), 1))
         if self.kind == "multiclass":
             return softmax(logits, axis=1)
         if self.kind == "binary":
@@ -83,19 +102,29 @@ class ClassTargets:
         return expit(logits)
 
     def log_proba(self, logits):
-        logits = logits.astype(np.float64)
+        return self._in_dtype_of(logits, self._log_proba(logits.astype(np.float64)))
+
+    def _log_proba(self, logits):
+        if self.one_class:
+            return np.zeros((len(logits), 1))
         if self.kind == "multiclass":
             return log_softmax(logits, axis=1)
         if self.kind == "binary":
             return np.column_stack([log_expit(-logits[:, 0]), log_expit(logits[:, 0])])
         return log_expit(logits)
 
+    @staticmethod
+    def _in_dtype_of(logits, values):
+        return values.astype(logits.dtype, copy=False)
+
     def decision(self, logits):
-        return logits[:, 0].astype(np.float64) if self.kind == "binary" else logits.astype(float)
+        return logits[:, 0] if self.kind == "binary" else logits
 
     def predict(self, logits):
         if self.kind == "multilabel-indicator":
             return (logits > 0).astype(int)
+        if self.one_class:
+            return np.repeat(self.classes_, len(logits))
         if self.kind == "binary":
             indices = (logits[:, 0] > 0).astype(int)
         else:
@@ -103,6 +132,10 @@ class ClassTargets:
         return self.classes_[indices]
 
     def score(self, logits, y, sample_weight=None):
+        """Accuracy; NaN when the logits are not finite (a diverged network), which
+        scikit-learn's MLP records as a validation score too and never takes as the best."""
+        if not np.isfinite(logits).all():
+            return np.nan
         return accuracy_score(y, self.predict(logits), sample_weight=sample_weight)
 
 
@@ -118,7 +151,7 @@ class RegressionTargets:
         if loss == "poisson" and np.any(np.asarray(y) < 0):
             raise ValueError("loss='poisson' requires non-negative y (counts or rates).")
 
-    def check_compatible(self, y):
+    def check_compatible(self, y, warm_start_fit=False):
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
         if n_outputs != self.n_outputs:
             raise ValueError(
@@ -129,12 +162,15 @@ class RegressionTargets:
         return np.asarray(y, dtype=np.float32).reshape(len(y), -1)
 
     def predict(self, logits, ravel):
-        values = logits.astype(np.float64)
+        values = logits
         if self.out_activation == "exp":
-            values = np.exp(values)
+            values = np.exp(logits.astype(np.float64)).astype(logits.dtype)
         return values[:, 0] if ravel else values
 
     def score(self, logits, y, sample_weight=None):
+        """R²; NaN when the logits are not finite, as :meth:`ClassTargets.score`."""
+        if not np.isfinite(logits).all():
+            return np.nan
         return r2_score(
             y, self.predict(logits, ravel=np.ndim(y) == 1), sample_weight=sample_weight
         )

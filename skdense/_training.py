@@ -25,6 +25,7 @@ import scipy.sparse as sp
 
 from skdense import _losses, _runtime
 from skdense._network import build_network, initial_weights, reseed_dropout
+from skdense._progress import ProgressLines
 from skdense._spec import (  # noqa: F401 - re-exported: older pickles and callers name them here
     SOLVERS,
     NonFiniteLossError,
@@ -298,6 +299,11 @@ def clear_network_pool():
 # --- the epoch loop --------------------------------------------------------------------------
 
 
+# scikit-learn's message first (its tests and users' code match it), then what to change.
+_DIVERGED = (
+    "Solver produced non-finite parameter weights. The input data may contain large values and "
+    "need to be preprocessed."
+)
 _DIVERGED_ADVICE = (
     "Lower learning_rate_init, scale the features (StandardScaler), or add regularization (alpha)."
 )
@@ -311,6 +317,10 @@ def train(network, data, config, state, rng, validation=None):
     ``tol``; after more than ``n_iter_no_change`` of those in a row, training stops, or with
     the "adaptive" schedule the learning rate is divided by 5 first. With ``validation``, the
     weights of the best-scoring epoch are restored at the end.
+
+    A loss that becomes NaN or infinite raises :class:`NonFiniteLossError`, except with
+    ``validation``: as in scikit-learn, that epoch scores NaN and the best weights are kept;
+    training stops there (``state.diverged``), since no update brings NaN weights back.
     """
     if state.learning_rate is None:
         state.learning_rate = config.learning_rate_init
@@ -318,11 +328,7 @@ def train(network, data, config, state, rng, validation=None):
     callbacks = keras.callbacks.CallbackList(
         list(config.callbacks), model=network.model, epochs=config.max_epochs, verbose=0
     )
-    progress = (
-        keras.utils.Progbar(config.max_epochs, verbose=config.verbose, unit_name="epoch")
-        if config.verbose
-        else None
-    )
+    progress = ProgressLines(config, on_validation=validation is not None)
     network.model.stop_training = False
     n_batches = -(-data.n_samples // config.batch_size)
     compilation = network.engine.choose_compilation(
@@ -332,6 +338,7 @@ def train(network, data, config, state, rng, validation=None):
     best_weights, no_improvement = None, 0
     state.converged = False
     state.interrupted = False
+    state.diverged = False
     callbacks.on_train_begin()
     try:
         for epoch in range(config.max_epochs):
@@ -340,19 +347,21 @@ def train(network, data, config, state, rng, validation=None):
                 rng.permutation(data.n_samples) if config.shuffle else np.arange(data.n_samples)
             )
             loss = network.train_epoch(data, order, config.batch_size, compilation)
-            if not math.isfinite(loss):
+            state.diverged = not math.isfinite(loss)
+            if state.diverged and validation is None:
                 raise NonFiniteLossError(
-                    f"The training loss became {loss} at epoch {state.n_iter + 1}: the weights "
-                    f"diverged. {_DIVERGED_ADVICE}"
+                    f"{_DIVERGED} The training loss became {loss} at epoch "
+                    f"{state.n_iter + 1}: the weights diverged. {_DIVERGED_ADVICE}"
                 )
             state.n_iter += 1
             state.t += data.n_samples
             state.loss = loss
             state.loss_curve.append(loss)
             logs = {"loss": loss}
+            score = None
             if validation is not None:
                 val_loss, val_logits = network.evaluate(validation.data)
-                score = float(validation.score(val_logits))
+                score = float(validation.score(val_logits))  # NaN for non-finite logits
                 state.validation_scores.append(score)
                 logs["val_loss"] = val_loss
                 logs[f"val_{config.score_name}"] = score
@@ -370,16 +379,19 @@ def train(network, data, config, state, rng, validation=None):
             for name, value in logs.items():
                 state.history.setdefault(name, []).append(value)
             callbacks.on_epoch_end(epoch, logs)
-            if progress is not None:
-                progress.update(epoch + 1, values=list(logs.items()))
+            progress.epoch(state.n_iter, loss, score)
+            if state.diverged:
+                break
 
             if config.learning_rate_schedule == "invscaling" and config.learning_rate_init:
                 state.learning_rate = config.learning_rate_init / (state.t + 1) ** config.power_t
             if no_improvement > config.n_iter_no_change:
                 if config.learning_rate_schedule != "adaptive" or state.learning_rate <= 1e-6:
+                    progress.stopping(config.learning_rate_schedule)
                     state.converged = True
                     break
                 state.learning_rate /= 5.0
+                progress.learning_rate_lowered(state.learning_rate)
                 no_improvement = 0
             network.learning_rate = state.learning_rate
             if network.model.stop_training:
@@ -393,13 +405,11 @@ def train(network, data, config, state, rng, validation=None):
     if best_weights is not None:
         network.model.set_weights(best_weights)
     callbacks.on_train_end()
-    if progress is not None and not state.converged:
-        progress.update(config.max_epochs, finalize=True)
     # An epoch's loss is measured before its updates: the last update can diverge unseen.
     if not network.weights_are_finite():
         raise NonFiniteLossError(
-            f"The weights became NaN or infinite in the last update (epoch {state.n_iter}): "
-            f"training diverged. {_DIVERGED_ADVICE}"
+            f"{_DIVERGED} The weights became NaN or infinite in the last update (epoch "
+            f"{state.n_iter}): training diverged. {_DIVERGED_ADVICE}"
         )
     return state
 

@@ -13,7 +13,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skdense import DenseRegressor, MLPClassifier
+from skdense import DenseRegressor, MLPClassifier, SoftmaxClassifier
 
 ERRORS_DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 TABLE_START = "<!-- table generated from tests/test_bad_input.py: CASES -->"
@@ -114,10 +114,11 @@ CASES = [
         lambda e: e.fit(X[:0], Y[:0]),
     ),
     Case(
-        "one class only",
+        "one class only (`SoftmaxClassifier`, as `LogisticRegression`; `MLPClassifier` fits it)",
         ValueError,
         "The number of classes has to be greater than one",
         lambda e: e.fit(X, np.zeros(30)),
+        lambda: SoftmaxClassifier(max_iter=2),
     ),
     Case(
         "`y` length differs from `X`",
@@ -151,6 +152,21 @@ CASES = [
         "differs from the classes of the first call to partial_fit",
         lambda e: e.partial_fit(X, Y, classes=[0, 1, 2, 3]),
         _partially_fitted,
+    ),
+    Case(
+        "`partial_fit` with `early_stopping=True`",
+        ValueError,
+        "partial_fit does not support early_stopping=True",
+        lambda e: e.partial_fit(X, Y),
+        lambda: _fitted(early_stopping=True),
+    ),
+    Case(
+        "`warm_start` refit on other classes",
+        ValueError,
+        "warm_start can only be used where `y` has the same classes as in the previous call "
+        "to fit. Previously got [0 1 2], `y` has [0 1]",
+        lambda e: e.fit(X[Y < 2], Y[Y < 2]),
+        lambda: _fitted(warm_start=True),
     ),
     Case(
         "negative `sample_weight`",

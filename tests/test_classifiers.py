@@ -109,3 +109,55 @@ def test_softmax_classifier_has_no_hidden_layers(multiclass_data):
     assert clf.n_layers_ == 2
     assert len(clf.coefs_) == 1
     assert "hidden_layer_sizes" not in clf.get_params()
+
+
+# --- scikit-learn's behaviour, side by side (issue 12) -------------------------------------------
+
+
+@pytest.mark.parametrize("fit_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("predict_dtype", [np.float32, np.float64])
+def test_weights_and_probabilities_take_scikit_learns_dtypes(
+    multiclass_data, fit_dtype, predict_dtype
+):
+    """Before, coefs_ were float32 and probabilities float64 whatever the input."""
+    from sklearn.neural_network import MLPClassifier as SklearnMLP
+
+    X, y = multiclass_data
+
+    def dtypes(Estimator):
+        clf = Estimator((4,), max_iter=2, random_state=0).fit(X.astype(fit_dtype), y)
+        X_new = X.astype(predict_dtype)
+        outputs = (clf.predict_proba(X_new).dtype, clf.predict_log_proba(X_new).dtype)
+        return {w.dtype for w in clf.coefs_ + clf.intercepts_}, outputs
+
+    ours = dtypes(MLPClassifier)
+    assert ours == dtypes(SklearnMLP)
+    assert ours == ({np.dtype(fit_dtype)}, (np.result_type(fit_dtype, predict_dtype),) * 2)
+
+
+def test_a_single_class_fits_and_is_predicted_as_in_scikit_learn(binary_data):
+    """Before, MLPClassifier raised for one class; scikit-learn's fits and predicts it."""
+    from sklearn.neural_network import MLPClassifier as SklearnMLP
+
+    X, _ = binary_data
+    y = np.full(len(X), "only")
+    theirs = SklearnMLP((4,), max_iter=5, random_state=0).fit(X, y)
+    ours = _fast(MLPClassifier).fit(X, y)
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert ours.score(X, y) == theirs.score(X, y) == 1.0
+    assert (ours.n_outputs_, ours.out_activation_) == (theirs.n_outputs_, theirs.out_activation_)
+    # one column per class of classes_ (scikit-learn's has a second, for no class)
+    np.testing.assert_array_equal(ours.predict_proba(X), np.ones((len(X), 1)))
+    np.testing.assert_array_equal(ours.predict_log_proba(X), np.zeros((len(X), 1)))
+    ours.partial_fit(X, y)
+    assert set(_fast(MLPClassifier).partial_fit(X, y, classes=["only"]).predict(X)) == {"only"}
+
+
+def test_softmax_classifier_refuses_a_single_class_as_logistic_regression(binary_data):
+    X, _ = binary_data
+    y = np.zeros(len(X))
+    with pytest.raises(ValueError, match="2 classes"):
+        LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match="greater than one"):
+        _fast(SoftmaxClassifier).fit(X, y)

@@ -5,8 +5,10 @@ keeps the best weights so far, and networks do not pile up in the process.
 """
 
 import gc
+import math
 import subprocess
 import sys
+import warnings
 import weakref
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 import skdense
@@ -52,6 +54,7 @@ def test_diverging_fit_raises_and_leaves_estimator_unfitted(
     with pytest.raises(NonFiniteLossError, match="learning_rate_init") as caught:
         estimator.fit(X * HUGE, y)
     assert isinstance(caught.value, FloatingPointError)
+    assert isinstance(caught.value, ValueError)  # what scikit-learn's MLP raises here
     # actionable: says when it happened and what to change
     assert "epoch 1" in str(caught.value)
     assert "StandardScaler" in str(caught.value)
@@ -85,6 +88,64 @@ def test_diverging_partial_fit_keeps_previous_fit(regression_data):
     assert reg.t_ == t
     reg.partial_fit(X, y)  # and it goes on from there
     assert reg.t_ == t + X.shape[0]
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_non_finite_loss_error_starts_with_scikit_learns_message():
+    """Issue 12: code that catches scikit-learn's ValueError by its message catches ours."""
+    from sklearn.neural_network import MLPRegressor as SklearnMLP
+
+    rng = np.random.RandomState(0)
+    X = np.finfo(np.float64).max * rng.uniform(size=(10, 2))  # inf once cast to float32
+    y = rng.standard_normal(size=10)
+    with pytest.raises(ValueError) as theirs, np.errstate(all="ignore"):
+        SklearnMLP().fit(X, y)
+    with pytest.raises(ValueError) as ours:
+        DenseRegressor().fit(X, y)
+    assert str(ours.value).startswith(str(theirs.value))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_diverging_fit_with_early_stopping_keeps_the_best_weights():
+    """As scikit-learn's MLP: the diverged epoch scores NaN and the best weights stay
+    (before, r2_score raised on the NaN predictions, or NonFiniteLossError ended the fit)."""
+    from sklearn.datasets import load_iris
+    from sklearn.neural_network import MLPRegressor as SklearnMLP
+
+    X, y = load_iris(return_X_y=True)
+    params = {
+        "hidden_layer_sizes": 100,
+        "activation": "identity",
+        "solver": "sgd",
+        "learning_rate_init": 1.0,
+        "max_iter": 20,
+        "early_stopping": True,
+        "random_state": 0,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = SklearnMLP(**params).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="keeps the weights of the best validation"):
+        ours = DenseRegressor(**params).fit(X, y)
+    for estimator in (theirs, ours):
+        assert math.isnan(estimator.validation_scores_[-1])
+        assert isinstance(estimator.validation_scores_[-1], float)
+        assert np.isfinite(estimator.best_validation_score_)
+    assert not np.isfinite(ours.loss_curve_[-1])
+    assert ours.n_iter_ < 20  # no update brings NaN weights back: it stops there
+    assert all(np.isfinite(w).all() for w in ours.coefs_ + ours.intercepts_)
+    assert np.isfinite(ours.predict(X)).all()
+
+
+def test_early_stopping_fit_diverging_before_any_finite_score_raises_and_stays_unfitted(
+    binary_data,
+):
+    X, y = binary_data
+    clf = _diverging(MLPClassifier((8,), early_stopping=True))
+    with pytest.raises(NonFiniteLossError, match="weights"):
+        clf.fit(X * HUGE, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(clf)
 
 
 class _PoisonWeights(keras.callbacks.Callback):

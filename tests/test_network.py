@@ -42,6 +42,16 @@ def test_sgd_momentum_and_nesterov_reach_the_keras_optimizer(multiclass_data):
     assert heavy.loss_curve_[-1] < plain.loss_curve_[-1]
 
 
+def test_integer_momentum_as_scikit_learn_writes_it(multiclass_data):
+    """Keras's SGD refuses an int momentum; scikit-learn's docs and tests write momentum=0."""
+    X, y = multiclass_data
+    params = {"solver": "sgd", "max_iter": 3, "random_state": 0}
+    for momentum in (0, 1):
+        as_int = MLPClassifier((8,), momentum=momentum, **params).fit(X, y)
+        as_float = MLPClassifier((8,), momentum=float(momentum), **params).fit(X, y)
+        assert as_int.loss_curve_ == as_float.loss_curve_
+
+
 def test_optimizer_instance_is_copied_and_its_learning_rate_used(multiclass_data):
     X, y = multiclass_data
     mine = keras.optimizers.RMSprop(learning_rate=0.02)
@@ -219,10 +229,10 @@ def test_mixed_precision_trains_with_float32_outputs(multiclass_data, precision)
     assert hidden.kernel.dtype == "float32"  # weights stay float32
     assert clf.model_.get_layer("output").compute_dtype == "float32"
     proba = clf.predict_proba(X)
-    assert proba.dtype == np.float64
+    assert proba.dtype == np.float64  # X is float64: outputs and coefs_ follow it
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert clf.score(X, y) > 0.9
-    assert all(w.dtype == np.float32 for w in clf.coefs_)
+    assert all(w.dtype == np.float64 for w in clf.coefs_)
 
 
 def test_mixed_float16_scales_the_loss(multiclass_data):

@@ -74,3 +74,24 @@ def test_poisson_rejects_negative_targets(regression_data):
     X, y = regression_data
     with pytest.raises(ValueError, match="non-negative"):
         _fast(loss="poisson").fit(X, y)
+
+
+@pytest.mark.parametrize("fit_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("predict_dtype", [np.float32, np.float64])
+def test_weights_and_predictions_take_scikit_learns_dtypes(
+    regression_data, fit_dtype, predict_dtype
+):
+    """Issue 12: before, coefs_ were float32 and predictions float64 whatever the input."""
+    from sklearn.neural_network import MLPRegressor
+
+    X, y = regression_data
+
+    def dtypes(Estimator):
+        reg = Estimator(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+        reg.fit(X.astype(fit_dtype), y)
+        output = reg.predict(X.astype(predict_dtype)).dtype
+        return {w.dtype for w in reg.coefs_ + reg.intercepts_}, output
+
+    ours = dtypes(DenseRegressor)
+    assert ours == dtypes(MLPRegressor)
+    assert ours == ({np.dtype(fit_dtype)}, np.result_type(fit_dtype, predict_dtype))

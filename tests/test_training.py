@@ -1,6 +1,7 @@
 """The training loop as users meet it: stopping, schedules, continuing, weights, callbacks."""
 
 import itertools
+import re
 import warnings
 
 import keras
@@ -337,14 +338,39 @@ def test_quiet_by_default(multiclass_data, capfd):
     assert captured.out == "" and captured.err == ""
 
 
-def test_verbose_shows_a_progress_bar_and_predict_stays_quiet(multiclass_data, capfd):
-    X, y = multiclass_data
+def _verbose_lines(Estimator, X, y, capfd, **params):
+    """What a verbose fit prints, numbers replaced by "#", for comparing with scikit-learn."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = _clf(max_iter=3, verbose=1).fit(X, y)
-    fit_output = capfd.readouterr().out
-    assert "3/3" in fit_output and "loss" in fit_output
-    clf.predict(X)
+        estimator = Estimator(verbose=True, random_state=0, **params).fit(X, y)
+    out = capfd.readouterr().out
+    return estimator, out, [re.sub(r"-?\d+(\.\d+)?", "#", line) for line in out.splitlines()]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"n_iter_no_change": 2, "tol": 10.0},
+        {"early_stopping": True, "n_iter_no_change": 2, "tol": 10.0},
+        {"solver": "sgd", "learning_rate": "adaptive", "n_iter_no_change": 1, "tol": 10.0},
+        {"max_iter": 3},
+    ],
+    ids=["training-loss", "early-stopping", "adaptive", "max-iter"],
+)
+def test_verbose_prints_scikit_learns_lines(multiclass_data, capfd, params):
+    """Issue 12: the lines of scikit-learn's MLP, once per epoch, and no progress bar."""
+    from sklearn.neural_network import MLPClassifier as SklearnMLP
+
+    X, y = multiclass_data
+    params = {"hidden_layer_sizes": (8,), "max_iter": 40, **params}
+    ours, out, lines = _verbose_lines(MLPClassifier, X, y, capfd, **params)
+    theirs, _, their_lines = _verbose_lines(SklearnMLP, X, y, capfd, **params)
+    # tol is out of reach, so both stop at the same epoch: the same lines, stopping included
+    assert ours.n_iter_ == theirs.n_iter_
+    assert lines == their_lines
+    assert sum(line.startswith("Iteration") for line in lines) == ours.n_iter_
+    assert not re.search("[\r\b\x1b]", out)
+    ours.predict(X)
     assert capfd.readouterr().out == ""
 
 
@@ -384,3 +410,54 @@ def test_a_callback_restoring_its_own_best_weights_has_the_last_word(multiclass_
     ).fit(X, y)
     for kept, best in zip(clf._network_weights, stopper.best_weights, strict=True):
         np.testing.assert_array_equal(kept, best)
+
+
+# --- scikit-learn's errors (issue 12) -----------------------------------------------------------
+
+
+def _sklearn_error(estimator, call):
+    with pytest.raises(ValueError) as caught, warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        call(estimator)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, DenseRegressor])
+def test_partial_fit_refuses_early_stopping_as_scikit_learn(multiclass_data, Estimator):
+    """Before, partial_fit silently trained without the validation split."""
+    from sklearn import neural_network
+
+    X, y = multiclass_data
+    sklearn_estimator = getattr(neural_network, Estimator.__name__.replace("Dense", "MLP"))
+    params = {"hidden_layer_sizes": (8,), "early_stopping": True, "max_iter": 5, "random_state": 0}
+    ours = Estimator(**params).fit(X, y)
+    theirs = sklearn_estimator(**params)
+    theirs_message = _sklearn_error(theirs.fit(X, y), lambda e: e.partial_fit(X, y))
+    with pytest.raises(ValueError, match=re.escape(theirs_message)):
+        ours.partial_fit(X, y)
+    ours.set_params(early_stopping=False).partial_fit(X, y)  # the parameter decides, as there
+
+
+def test_warm_start_fit_with_other_classes_raises_scikit_learns_error(multiclass_data):
+    from sklearn.neural_network import MLPClassifier as SklearnMLP
+
+    X, y = multiclass_data
+    labels = np.array(["a", "b", "c"])[y]
+    other_labels = np.where(labels == "c", "d", labels)
+    for other in (other_labels, labels[y != 2]):  # a new class; a class missing
+        rows = slice(None) if len(other) == len(X) else y != 2
+        theirs = SklearnMLP((4,), warm_start=True, max_iter=2).fit(X, labels)
+        message = _sklearn_error(theirs, lambda e: e.fit(X[rows], other))  # noqa: B023
+        assert message.startswith("warm_start can only be used where `y` has the same classes")
+        ours = _clf(hidden_layer_sizes=(4,), warm_start=True, max_iter=2).fit(X, labels)
+        with pytest.raises(ValueError, match=re.escape(message)):
+            ours.fit(X[rows], other)
+    # partial_fit chunks may still miss classes
+    ours.partial_fit(X[y != 2], labels[y != 2])
+
+
+def test_a_class_too_small_to_stratify_is_named_as_the_user_wrote_it():
+    X = np.arange(16, dtype=float).reshape(8, 2)
+    y = np.array(["cat"] * 7 + ["dog"])
+    with pytest.raises(ValueError, match=re.escape("Classes with too few members are: ['dog']")):
+        _clf(early_stopping=True).fit(X, y)
