@@ -13,15 +13,17 @@ training state: scikit-learn's private counters, and skdense's stored weights an
 """
 
 import itertools
+import math
 
 import numpy as np
 import pytest
+import sklearn.neural_network._multilayer_perceptron as sklearn_mlp
 from sklearn.datasets import make_classification, make_multilabel_classification, make_regression
 from sklearn.neural_network import MLPClassifier as SklearnClassifier
 from sklearn.neural_network import MLPRegressor as SklearnRegressor
 from sklearn.preprocessing import StandardScaler
 
-from skdense import MLPClassifier, MLPRegressor
+from skdense import MLPClassifier, MLPRegressor, _validation_split
 from skdense._spec import TrainingState, dense_layer_weights
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -76,6 +78,7 @@ def _restart_sklearn(model, coefs, intercepts):
     model.coefs_ = [c.copy() for c in coefs]
     model.intercepts_ = [b.copy() for b in intercepts]
     model.loss_curve_, model.best_loss_ = [], np.inf
+    model.validation_scores_, model.best_validation_score_ = [], -np.inf
     model._no_improvement_count, model.n_iter_, model.t_ = 0, 0, 0
 
 
@@ -99,6 +102,7 @@ def _curves(task, solver, **extra):
         "learning_rate_init": 0.01,
         "tol": 0.0,
         "n_iter_no_change": EPOCHS,
+        "early_stopping": False,
         "random_state": 0,
         "warm_start": True,
         **SOLVERS[solver],
@@ -124,3 +128,25 @@ def test_loss_curve_follows_scikit_learn(task, solver):
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-4)
     for our_coef, their_coef in zip(ours.coefs_, theirs.coefs_, strict=True):
         np.testing.assert_allclose(our_coef, their_coef, rtol=1e-3, atol=1e-5)
+
+
+def _last_rows_held_out(*arrays, test_size, **ignored):
+    """``train_test_split``'s return value, holding out the last rows: one validation set for
+    both estimators (each would draw its own from its own random stream)."""
+    n_test = math.ceil(test_size * len(arrays[0]))
+    return [part for a in arrays for part in (a[:-n_test], a[-n_test:])]
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel", "regression"])
+def test_early_stopping_follows_scikit_learn(monkeypatch, task, solver):
+    # The same validation rows for both; then the validation scores of every epoch, the
+    # epoch training stops at and the best score must be scikit-learn's.
+    monkeypatch.setattr(sklearn_mlp, "train_test_split", _last_rows_held_out)
+    monkeypatch.setattr(_validation_split, "train_test_split", _last_rows_held_out)
+    stopping = {"early_stopping": True, "validation_fraction": 0.2, "tol": 1e-3}
+    ours, theirs = _curves(task, solver, n_iter_no_change=2, **stopping)
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, atol=1e-5)
+    assert ours.best_validation_score_ == pytest.approx(theirs.best_validation_score_, abs=1e-5)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-4)
