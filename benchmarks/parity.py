@@ -160,6 +160,14 @@ def _gap(scores):
     return statistics.mean(scores["skdense"]) - statistics.mean(scores["scikit-learn"])
 
 
+def _standard_error(scores):
+    """Of the mean difference, paired by seed: how far seeds alone move the difference."""
+    differences = [a - b for a, b in zip(scores["skdense"], scores["scikit-learn"], strict=True)]
+    if len(differences) < 2:
+        return float("nan")
+    return statistics.stdev(differences) / len(differences) ** 0.5
+
+
 def report(machine, seeds, mlp_rows, softmax_rows, seconds):
     lines = [
         f"# Drop-in parity: {machine}",
@@ -174,7 +182,8 @@ def report(machine, seeds, mlp_rows, softmax_rows, seconds):
         f"whole run {seconds / 60:.0f} min. Reproduce: "
         f"`python benchmarks/parity.py --machine {machine}`.",
         "",
-        "| data | rows x features | skdense | scikit-learn MLP | difference | goal met | "
+        "| data | rows x features | skdense | scikit-learn MLP | difference "
+        "(± its standard error, paired by seed) | goal met | "
         "fits ending unconverged (skdense / scikit-learn) | seconds (skdense / scikit-learn) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
@@ -182,7 +191,7 @@ def report(machine, seeds, mlp_rows, softmax_rows, seconds):
         gap = _gap(scores)
         lines.append(
             f"| {name} | {shape[0]} x {shape[1]} | {_cell(scores['skdense'])} | "
-            f"{_cell(scores['scikit-learn'])} | {gap:+.3f} | "
+            f"{_cell(scores['scikit-learn'])} | {gap:+.3f} ± {_standard_error(scores):.3f} | "
             f"{'yes' if gap >= -GOAL else 'no'} | "
             f"{unconverged['skdense']} / {unconverged['scikit-learn']} | "
             f"{spent['skdense']:.1f} / {spent['scikit-learn']:.1f} |"
