@@ -410,7 +410,8 @@ def train(network, data, config, state, rng, validation=None):
                 improved = score >= state.best_validation_score + config.tol
                 if score > state.best_validation_score:
                     state.best_validation_score = score
-                    best_weights = network.weights()
+                    if config.restore_best_validation_weights:
+                        best_weights = network.weights()
             else:
                 improved = loss <= state.best_loss - config.tol
                 state.best_loss = min(state.best_loss, loss)
