@@ -51,11 +51,11 @@ numeric = [column for column in X_train.columns if column != "origin"]
 # %%
 # The model
 # ---------
-# The tutorial's network: two hidden layers of 64 ReLU units, RMSprop at 0.001, 20% of the
-# training data held out for early stopping. Two changes: the Huber loss, which is less
-# swayed than the squared error by the few cars the features do not explain, and a weight
-# penalty (``alpha``). Early stopping here watches the validation R2 (the tutorial watched the
-# validation loss) with a patience of 50 epochs, and keeps the best epoch's weights.
+# The tutorial's network and training, unchanged: two hidden layers of 64 ReLU units,
+# RMSprop at 0.001, the squared error, 20% of the training data held out for early stopping
+# with a patience of 10 epochs. Early stopping here watches the validation R2, which on a
+# fixed validation set ranks epochs exactly as the validation squared error the tutorial
+# watched, and keeps the best epoch's weights.
 model = make_pipeline(
     ColumnTransformer(
         [
@@ -65,14 +65,13 @@ model = make_pipeline(
     ),
     DenseRegressor(
         hidden_layer_sizes=(64, 64),
-        loss="huber",
         solver="rmsprop",
         learning_rate_init=0.001,
-        alpha=3.0,
+        alpha=0.0,
         batch_size=32,
         early_stopping=True,
         validation_fraction=0.2,
-        n_iter_no_change=5 if QUICK else 50,
+        n_iter_no_change=10,
         max_iter=20 if QUICK else 1000,
         random_state=0,
     ),
@@ -106,7 +105,7 @@ print(f"Test MAE: {test_mae:.2f} mpg (the tutorial: 1.88)")
 fig, (loss_ax, scatter_ax) = plt.subplots(1, 2, figsize=(11, 4.5))
 HistoryDisplay.from_estimator(model, ax=loss_ax)
 loss_ax.set_yscale("log")
-loss_ax.set_title("Huber loss per epoch (train: with the weight penalty)")
+loss_ax.set_title("Half the squared error per epoch")
 
 scatter_ax.scatter(y_test, predicted, s=18, alpha=0.7)
 limits = [min(y_test.min(), predicted.min()) - 1, max(y_test.max(), predicted.max()) + 1]

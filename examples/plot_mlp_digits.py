@@ -42,22 +42,23 @@ X_train, X_test, y_train, y_test = train_test_split(
 # %%
 # The network
 # -----------
-# Two hidden layers with dropout and a small L2 penalty; pixels scaled to [0, 1] as the
-# tutorial does (``MinMaxScaler`` learns the range from the training data). With
-# ``early_stopping=True`` a stratified 10% of the training data is held out: training stops
-# once the validation accuracy has not improved for ``n_iter_no_change`` epochs, and the
-# weights of the best epoch are kept.
+# The tutorial's recipe, translated literally: four ReLU layers of 256, 128, 64 and 32
+# units, RMSprop at a learning rate of 0.01, batches of 128, pixels scaled to [0, 1]
+# (``MinMaxScaler`` learns the range from the training data). With ``early_stopping=True`` a
+# stratified 10% of the training data is held out, as the tutorial holds out its validation
+# images: training stops once the validation accuracy has not improved for 10 epochs, and the
+# weights of the best epoch are kept. No parameter was tuned on the test set.
 mlp = make_pipeline(
     MinMaxScaler(),
     MLPClassifier(
-        hidden_layer_sizes=(256, 128),
-        dropout=0.2,
-        alpha=1e-2,
-        batch_size=32,
+        hidden_layer_sizes=(256, 128, 64, 32),
+        solver="rmsprop",
+        learning_rate_init=0.01,
+        batch_size=128,
         early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=5 if QUICK else 30,
-        max_iter=10 if QUICK else 300,
+        n_iter_no_change=10,
+        max_iter=10 if QUICK else 100,
         random_state=0,
     ),
 ).fit(X_train, y_train)

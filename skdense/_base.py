@@ -7,20 +7,14 @@ from the training module's pool for the duration of a call. So pickling, ``clone
 ``joblib`` need nothing special, and a grid search reuses one traced network per architecture.
 """
 
-import contextlib
 import copy
-import functools
-import os
-import sys
 import warnings
 import weakref
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-import sklearn.base
 from sklearn.base import BaseEstimator, is_regressor
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import (
@@ -32,6 +26,12 @@ from sklearn.utils.validation import (
 
 from skdense import _runtime
 from skdense._docs import API_PAGE_TEMPLATE, api_page_parameters
+from skdense._fit_guards import (
+    caller_stacklevel,
+    numeric_input,
+    unchanged_on_failure,
+    warn_about_stop,
+)
 from skdense._spec import (
     ACTIVATIONS,
     SKLEARN_INIT_FACTORS,
@@ -46,57 +46,9 @@ from skdense._spec import (
 from skdense._validation_split import hold_out_validation, training_data
 
 _FLOAT_DTYPES = (np.float32, np.float64)
-_OWN_FILES = (os.path.dirname(__file__), sklearn.base.__file__)  # the latter: _fit_context
-
-
-def _caller_stacklevel():
-    """The ``stacklevel`` that points a warning at the first frame outside skdense (and
-    scikit-learn's fit wrapper), for the function calling this one."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_OWN_FILES):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 _standalone_models = weakref.WeakKeyDictionary()  # estimator -> (weights it was built from, model)
-
-
-@contextlib.contextmanager
-def _numeric_input():
-    """Turn numpy's bare "could not convert string to float" into advice on what to do."""
-    try:
-        yield
-    except (TypeError, ValueError) as error:
-        message = str(error)
-        if "could not convert" not in message and "float() argument" not in message:
-            raise
-        # The same exception type: scikit-learn's contract (and users' except clauses)
-        # expect TypeError for objects such as dicts and ValueError for strings.
-        raise type(error)(
-            f"skdense estimators need numeric input, but converting it to float failed: "
-            f"{message}. Encode text and categorical features first (OneHotEncoder or "
-            "OrdinalEncoder, in a ColumnTransformer for mixed columns)."
-        ) from error
-
-
-def _unchanged_on_failure(fit):
-    """Leave the estimator exactly as it was when ``fit`` raises (interruptions included).
-
-    Validation sets ``n_features_in_`` before training starts; without this, a fit that fails
-    later would leave an unfitted estimator looking fitted, or a fitted one inconsistent.
-    """
-
-    @functools.wraps(fit)
-    def wrapper(self, *args, **kwargs):
-        before = dict(self.__dict__)
-        try:
-            return fit(self, *args, **kwargs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
-
-    return wrapper
 
 
 class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
@@ -167,7 +119,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
 
     # --- fitting ---------------------------------------------------------------------------
 
-    @_unchanged_on_failure
+    @unchanged_on_failure
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         continuing = (incremental or self.warm_start) and hasattr(self, "_network_weights")
         self._check_solver()
@@ -228,7 +180,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             weights = network.weights()
             optimizer_state = (optimizer.key, network.optimizer_state())
         self._store_fit(spec, targets, weights, optimizer_state, state, X.dtype)
-        self._warn_about_stop(state, incremental)
+        warn_about_stop(self, state, incremental)
         return self
 
     def _check_solver(self):
@@ -241,7 +193,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             )
 
     def _validate_training_data(self, X, y, reset):
-        with _numeric_input():
+        with numeric_input():
             X, y = validate_data(
                 self,
                 X,
@@ -337,7 +289,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
                     f"Got batch_size={self.batch_size} larger than the {data.n_samples} training "
                     "samples; it is clipped to the number of samples.",
                     UserWarning,
-                    stacklevel=_caller_stacklevel(),
+                    stacklevel=caller_stacklevel(),
                 )
             batch_size = min(self.batch_size, data.n_samples)
         return TrainingConfig(
@@ -392,37 +344,13 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             for i, c in zip(intercept_indices, coef_indices, strict=True)
         ]
 
-    def _warn_about_stop(self, state, incremental):
-        if state.diverged:  # only early stopping survives it: see _training.train
-            warnings.warn(
-                f"The training loss became {state.loss} at epoch {state.n_iter} and training "
-                "stopped there; the estimator keeps the weights of the best validation score. "
-                "Lower learning_rate_init or scale the features (StandardScaler).",
-                ConvergenceWarning,
-                stacklevel=_caller_stacklevel(),
-            )
-        elif state.interrupted:
-            warnings.warn(
-                "Training interrupted by user; the estimator keeps the weights reached so far"
-                + (" (the best on validation)." if self.early_stopping else "."),
-                UserWarning,
-                stacklevel=_caller_stacklevel(),
-            )
-        elif not incremental and not state.converged and state.n_iter >= self.max_iter:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
-                "optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=_caller_stacklevel(),
-            )
-
     # --- predicting ------------------------------------------------------------------------
 
     def _logits(self, X):
         """The network's outputs before the output activation, in scikit-learn's output dtype:
         float32 when both ``X`` and the fitted weights are, else float64."""
         check_is_fitted(self, "_network_weights")
-        with _numeric_input():
+        with numeric_input():
             X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
         _runtime.load_keras()
         from skdense._training import predict_logits

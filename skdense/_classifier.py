@@ -97,7 +97,7 @@ class _DenseClassifier(ClassifierMixin, BaseDenseNetwork):
         return self._fit(X, y, sample_weight, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train one epoch on ``X, y``, continuing the same network across calls.
 
         Parameters
@@ -106,11 +106,12 @@ class _DenseClassifier(ClassifierMixin, BaseDenseNetwork):
             A chunk of training data.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Its labels.
-        classes : array-like of shape (n_classes,), default=None
-            Every label that may appear; required on the first call (for a multilabel
-            indicator ``y``, the column indices).
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights.
+        classes : array-like of shape (n_classes,), default=None
+            Every label that may appear; required on the first call (for a multilabel
+            indicator ``y``, the column indices). Positionally after ``sample_weight``, as in
+            scikit-learn's ``MLPClassifier.partial_fit``.
 
         Returns
         -------
@@ -308,7 +309,12 @@ class MLPClassifier(_DenseClassifier):
         self.precision = precision
 
 
-@fill_doc([*_SHARED_PARAMETERS, "kernel_initializer", *_TAIL_PARAMETERS], _SHARED_ATTRIBUTES)
+_SOFTMAX_PARAMETERS = [
+    "batch_size_softmax" if name == "batch_size" else name for name in _SHARED_PARAMETERS
+]
+
+
+@fill_doc([*_SOFTMAX_PARAMETERS, "kernel_initializer", *_TAIL_PARAMETERS], _SHARED_ATTRIBUTES)
 class SoftmaxClassifier(_DenseClassifier):
     """Multinomial logistic regression (softmax regression) trained with Keras.
 
@@ -317,6 +323,14 @@ class SoftmaxClassifier(_DenseClassifier):
     :meth:`decision_function` follow :class:`sklearn.linear_model.LogisticRegression`'s
     layout, while training is by mini-batches with any Keras optimizer, so it scales to data
     that does not fit a full-batch solver and runs on GPUs.
+
+    Scale the features first (``make_pipeline(StandardScaler(), SoftmaxClassifier())``).
+    ``LogisticRegression``'s L-BFGS solver is indifferent to the features' scale; fixed-size
+    mini-batch steps are not: on raw features with large values (wine's proline, in the
+    hundreds) the steps overshoot and accuracy falls far below ``LogisticRegression``'s
+    (``benchmarks/results/parity-cpu-2core.md``). A fit whose loss ends clearly above its
+    best says so with a ``ConvergenceWarning``. For small, unscaled data that fits in
+    memory, ``LogisticRegression`` is the better tool.
 
     Parameters
     ----------
@@ -361,7 +375,7 @@ class SoftmaxClassifier(_DenseClassifier):
         *,
         solver="adam",
         alpha=0.0001,
-        batch_size="auto",
+        batch_size=32,
         learning_rate="constant",
         learning_rate_init=0.01,
         power_t=0.5,

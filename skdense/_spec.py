@@ -277,5 +277,6 @@ class TrainingState:
     history: dict = dataclasses.field(default_factory=dict)
     learning_rate: float | None = None
     converged: bool = False
+    plateaued: bool = False  # stopped after n_iter_no_change epochs without improvement
     interrupted: bool = False
     diverged: bool = False  # the loss became NaN or inf (early stopping keeps the best weights)

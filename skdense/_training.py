@@ -378,7 +378,7 @@ def train(network, data, config, state, rng, validation=None):
     )
     network.fits += 1
     best_weights, no_improvement = None, 0
-    state.converged = False
+    state.converged = state.plateaued = False
     state.interrupted = False
     state.diverged = False
     callbacks.on_train_begin()
@@ -431,7 +431,7 @@ def train(network, data, config, state, rng, validation=None):
             if no_improvement > config.n_iter_no_change:
                 if config.learning_rate_schedule != "adaptive" or state.learning_rate <= 1e-6:
                     progress.stopping(config.learning_rate_schedule)
-                    state.converged = True
+                    state.converged = state.plateaued = True
                     break
                 state.learning_rate /= 5.0
                 progress.learning_rate_lowered(state.learning_rate)

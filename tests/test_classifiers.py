@@ -1,9 +1,15 @@
 """Classifier targets: label types, binary / multiclass / multilabel, probabilities, layouts."""
 
+import inspect
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.datasets import load_wine
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdense import MLPClassifier, SoftmaxClassifier
@@ -161,3 +167,36 @@ def test_softmax_classifier_refuses_a_single_class_as_logistic_regression(binary
         LogisticRegression().fit(X, y)
     with pytest.raises(ValueError, match="greater than one"):
         _fast(SoftmaxClassifier).fit(X, y)
+
+
+def _stop_warnings(fit):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit()
+    return [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+def test_a_fit_that_stops_while_its_loss_rises_says_so():
+    # Raw wine (proline in the hundreds): the steps overshoot, the loss climbs off its best
+    # and the no-improvement rule stops the fit; that must not happen silently.
+    X, y = load_wine(return_X_y=True)
+    clf = SoftmaxClassifier(random_state=0)
+    messages = _stop_warnings(lambda: clf.fit(X, y))
+    assert any("the loss was rising" in m and "StandardScaler" in m for m in messages)
+    assert clf.loss_curve_[-1] > 1.1 * min(clf.loss_curve_)
+
+
+def test_a_fit_that_settles_gives_no_rising_loss_warning():
+    X, y = load_wine(return_X_y=True)
+    clf = make_pipeline(StandardScaler(), SoftmaxClassifier(random_state=0))
+    assert not any("rising" in m for m in _stop_warnings(lambda: clf.fit(X, y)))
+
+
+def test_partial_fit_takes_its_arguments_in_scikit_learns_order(binary_data):
+    from sklearn.neural_network import MLPClassifier as SklearnMLP
+
+    X, y = binary_data
+    ours = list(inspect.signature(MLPClassifier.partial_fit).parameters)
+    assert ours == list(inspect.signature(SklearnMLP.partial_fit).parameters)
+    clf = MLPClassifier((4,), random_state=0).partial_fit(X, y, None, np.unique(y))
+    np.testing.assert_array_equal(clf.classes_, np.unique(y))
