@@ -25,7 +25,8 @@ from sklearn.utils.validation import (
 )
 
 from skdense import _keras_routing, _runtime
-from skdense._base import _FLOAT_DTYPES, _numeric_input, _unchanged_on_failure
+from skdense._base import _FLOAT_DTYPES
+from skdense._fit_guards import numeric_input, unchanged_on_failure
 from skdense._spec import TrainingConfig, TrainingState
 from skdense._validation_split import hold_out_validation, training_data
 
@@ -124,10 +125,10 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
 
     # --- fitting -----------------------------------------------------------------------------
 
-    @_unchanged_on_failure
+    @unchanged_on_failure
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         continuing = (incremental or self.warm_start) and hasattr(self, "_architecture")
-        with _numeric_input():
+        with numeric_input():
             X, y = validate_data(
                 self,
                 X,
@@ -290,7 +291,7 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         """The model's outputs for ``X`` as a 2-D array, float64 for float64 ``X`` (as
         scikit-learn's estimators give)."""
         check_is_fitted(self, "_architecture")
-        with _numeric_input():
+        with numeric_input():
             X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
         _runtime.load_keras()
         from skdense._keras_network import borrow_keras_network
