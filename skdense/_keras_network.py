@@ -2,7 +2,7 @@
 
 A user's model reaches the core as plain data, a :class:`KerasArchitecture`: the model's
 Keras configuration, its loss and its optimizer, each serialized to JSON by Keras. The pool
-(:func:`skdense._training.borrow`) keys networks by that record, with the layer names that
+(:func:`skdense._pool.borrow`) keys networks by that record, with the layer names that
 Keras numbers per process (``dense_7``) replaced by their positions, so that rebuilding the
 same model (each fold of a grid search calls the build function again) reuses one compiled
 network. Weights always travel separately, as numpy arrays.
@@ -19,8 +19,9 @@ import numpy as np
 from keras import ops
 
 from skdense import _runtime
+from skdense._pool import borrow
 from skdense._spec import KerasArchitecture
-from skdense._training import TrainableNetwork, borrow
+from skdense._training import TrainableNetwork
 
 # Keras's optimizers whose update has no data-dependent branch: TensorFlow may run their
 # steps on its single-threaded executor (see skdense._backends.tensorflow.step_executor).

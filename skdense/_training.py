@@ -14,17 +14,15 @@ in :mod:`skdense._backends`; everything here is written once.
 """
 
 import contextlib
-import gc
 import math
-import threading
-from collections import OrderedDict
 
 import keras
 import numpy as np
 import scipy.sparse as sp
 
-from skdense import _losses, _runtime
+from skdense import _losses, _pool, _runtime
 from skdense._network import build_network, initial_weights, reseed_dropout
+from skdense._pool import clear_network_pool  # noqa: F401 - skdense.clear_network_pool calls it here
 from skdense._progress import ProgressLines
 from skdense._spec import (  # noqa: F401 - re-exported: older pickles and callers name them here
     SOLVERS,
@@ -274,12 +272,7 @@ class CompiledNetwork(TrainableNetwork):
         return (loss_sum / weight_sum if weight_sum else 0.0), logits
 
 
-# --- the pool of compiled networks -----------------------------------------------------------
-
-_POOL_SIZE = 16
-_pool = OrderedDict()  # key -> list of idle TrainableNetwork, least recently used first
-_pool_lock = threading.Lock()
-_evictions_since_cache_clear = 0
+# --- lending compiled networks ---------------------------------------------------------------
 
 
 @contextlib.contextmanager
@@ -291,51 +284,8 @@ def borrow_network(spec, loss, optimizer_spec, device):
     left, so callers always ``reset`` or ``load`` first.
     """
     key = (spec, loss, optimizer_spec, device)
-    with borrow(key, lambda: CompiledNetwork(spec, loss, optimizer_spec, device)) as network:
+    with _pool.borrow(key, lambda: CompiledNetwork(spec, loss, optimizer_spec, device)) as network:
         yield network
-
-
-@contextlib.contextmanager
-def borrow(key, build):
-    """Lend the idle pooled network for the hashable ``key``, or a new one from ``build()``.
-
-    The pool of :func:`borrow_network`, for any :class:`TrainableNetwork`; ``key`` must
-    tell apart every network that ``build`` can return.
-    """
-    global _evictions_since_cache_clear
-    with _pool_lock:
-        idle = _pool.get(key)
-        network = idle.pop() if idle else None
-        if idle is not None and not idle:  # the eviction below expects no empty entries
-            del _pool[key]
-    if network is None:
-        network = build()
-    yield network
-    with _pool_lock:
-        _pool.setdefault(key, []).append(network)
-        _pool.move_to_end(key)
-        while sum(len(v) for v in _pool.values()) > _POOL_SIZE:
-            oldest = next(iter(_pool))
-            _pool[oldest].pop(0)
-            if not _pool[oldest]:
-                del _pool[oldest]
-            _evictions_since_cache_clear += 1
-        # Once per pool's worth of evictions: rebuilding the survivors' kernels costs time.
-        clear_cache = _evictions_since_cache_clear >= _POOL_SIZE
-        if clear_cache:
-            _evictions_since_cache_clear = 0
-    if clear_cache:
-        _runtime.backend().clear_caches()
-
-
-def clear_network_pool():
-    """Drop every pooled network and free what it held (see :func:`skdense.clear_network_pool`)."""
-    global _evictions_since_cache_clear
-    with _pool_lock:
-        _pool.clear()
-        _evictions_since_cache_clear = 0
-    gc.collect()  # networks are reference cycles (traced functions hold their methods)
-    _runtime.backend().clear_caches()
 
 
 # --- the epoch loop --------------------------------------------------------------------------
