@@ -28,7 +28,7 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # measure host memory only
 from sklearn.exceptions import ConvergenceWarning
 
 import skdense
-from skdense import _training
+from skdense import _pool
 
 
 def rss_mib():
@@ -81,7 +81,7 @@ def main():
     warnings.simplefilter("ignore", ConvergenceWarning)
 
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
-    print(f"{args.fits} fits over {len(shapes)} architectures, pool cap {_training._POOL_SIZE}")
+    print(f"{args.fits} fits over {len(shapes)} architectures, pool cap {_pool._POOL_SIZE}")
     start, readings, source, full = time.perf_counter(), {}, None, None
     for i in range(1, args.fits + 1):
         model, kind = estimator(i, shapes[rng.integers(len(shapes))])
@@ -90,8 +90,8 @@ def main():
         if i == args.warmup or i % args.report_every == 0 or i == args.fits:
             gc.collect()
             readings[i], source = rss_mib()
-            pooled = sum(len(idle) for idle in _training._pool.values())
-            if full is None and pooled == _training._POOL_SIZE:
+            pooled = sum(len(idle) for idle in _pool._pool.values())
+            if full is None and pooled == _pool._POOL_SIZE:
                 full = i  # from here on every new architecture evicts one
             print(
                 f"after {i:4d} fits: RSS {readings[i]:8.1f} MiB  pooled networks {pooled:2d}  "

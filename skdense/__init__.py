@@ -4,6 +4,7 @@ import importlib
 
 from skdense import _persistence, _quiet
 from skdense._classifier import MLPClassifier, SoftmaxClassifier
+from skdense._keras_estimator import KerasClassifier, KerasRegressor
 from skdense._plotting import HistoryDisplay
 from skdense._regressor import DenseRegressor, MLPRegressor
 from skdense._spec import NonFiniteLossError
@@ -42,6 +43,8 @@ __all__ = [
     "TRUSTED_TYPES",
     "DenseRegressor",
     "HistoryDisplay",
+    "KerasClassifier",
+    "KerasRegressor",
     "MLPClassifier",
     "MLPRegressor",
     "NonFiniteLossError",

@@ -1,7 +1,8 @@
 """Training losses, written once with ``keras.ops`` for every backend. No scikit-learn here.
 
-Each backend's compiled step calls :func:`batch_loss` on a batch's logits; the same function
-runs inside TensorFlow's graphs and JAX's traced functions.
+Each backend's compiled step calls :func:`batch_loss` on a batch's logits (through
+``CompiledNetwork.batch_loss``); the same function runs inside TensorFlow's graphs and JAX's
+traced functions.
 """
 
 import keras

@@ -60,6 +60,28 @@ class NetworkSpec:
         return sum((fan_in + 1) * fan_out for fan_in, fan_out in layers)
 
 
+@dataclasses.dataclass(frozen=True)
+class KerasArchitecture:
+    """What determines a pooled network for a user's Keras model (see
+    :mod:`skdense._keras_network`): plain, hashable data.
+
+    ``model`` is the configuration with layer names by position (equal for two builds of one
+    model); ``model_config`` the user's own (what ``model_`` is rebuilt from). ``optimizer``
+    is the optimizer's configuration without a constant ``learning_rate``, which the training
+    loop sets (so a search over learning rates shares one network); ``optimizer_config`` the
+    whole of it.
+    """
+
+    model: str
+    loss: str
+    optimizer: str
+    n_features: int
+    n_targets: int  # columns of the encoded targets: static, as Keras's losses need
+    model_config: str = dataclasses.field(compare=False)
+    optimizer_config: str = dataclasses.field(compare=False)
+    learning_rate: float | None = dataclasses.field(compare=False)
+
+
 # scikit-learn's MLP initialisation (``BaseMultilayerPerceptron._init_coef``): kernels *and*
 # biases uniform in +-sqrt(6 / (fan_in + fan_out)), or +-sqrt(2 / (fan_in + fan_out)) when the
 # hidden activation is logistic, for every layer, the output layer included. Keras has no
@@ -167,6 +189,9 @@ class TrainingConfig:
     callbacks: tuple = ()
     verbose: int = 0
     score_name: str = "score"
+    # scikit-learn's early stopping ends on the best validation epoch's weights; Keras's
+    # validation_split only measures (EarlyStopping(restore_best_weights=True) restores).
+    restore_best_validation_weights: bool = True
 
 
 @dataclasses.dataclass

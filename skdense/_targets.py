@@ -174,3 +174,78 @@ class RegressionTargets:
         return r2_score(
             y, self.predict(logits, ravel=np.ndim(y) == 1), sample_weight=sample_weight
         )
+
+
+def is_categorical_crossentropy(loss):
+    """Whether a ``loss`` parameter (name, class, instance or function) is Keras's
+    categorical cross-entropy, which takes one-hot targets (scikeras's rule)."""
+    name = loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__)
+    return name in ("categorical_crossentropy", "CategoricalCrossentropy")
+
+
+class KerasClassTargets:
+    """Class labels for a user's Keras model, encoded as scikeras encodes them.
+
+    Binary and multiclass labels train as integer class indices (one column), or one-hot
+    (``one_hot``, for a categorical cross-entropy loss); multilabel indicator matrices as
+    they are. The model's outputs are probabilities: one sigmoid unit for two classes gives
+    the positive class's, which :meth:`proba` completes to two columns.
+    """
+
+    score_name = "accuracy"
+
+    def __init__(self, y, one_hot=False, classes=None):
+        check_classification_targets(y)
+        self.kind = type_of_target(y)
+        if self.kind not in ("binary", "multiclass", "multilabel-indicator"):
+            raise ValueError(
+                f"Unknown label type: {self.kind!r}. KerasClassifier takes binary, multiclass "
+                "or multilabel-indicator targets."
+            )
+        if self.kind == "multilabel-indicator":
+            self.classes_ = np.arange(y.shape[1])
+            self._encoder = None
+        else:
+            self._encoder = LabelEncoder().fit(np.ravel(y) if classes is None else classes)
+            self.classes_ = self._encoder.classes_
+            if classes is not None:
+                self.kind = "binary" if len(self.classes_) <= 2 else "multiclass"
+        self.one_hot = bool(one_hot) and self.kind != "multilabel-indicator"
+
+    def metadata(self):
+        """What a build function's ``meta`` learns about the targets (scikeras's names)."""
+        return {
+            "classes_": self.classes_,
+            "n_classes_": len(self.classes_),
+            "n_outputs_": 1,
+            "n_outputs_expected_": 1,
+            "target_type_": self.kind,
+        }
+
+    check_compatible = ClassTargets.check_compatible
+
+    def encode(self, y):
+        if self.kind == "multilabel-indicator":
+            return np.asarray(y, dtype=np.float32)
+        indices = self._encoder.transform(np.ravel(y))
+        if self.one_hot:
+            return np.eye(len(self.classes_), dtype=np.float32)[indices]
+        return indices.astype(np.float32)[:, None]
+
+    def proba(self, outputs):
+        outputs = outputs.reshape(len(outputs), -1)
+        if self.kind == "binary" and outputs.shape[1] == 1:
+            return np.column_stack([1.0 - outputs[:, 0], outputs[:, 0]])
+        return outputs
+
+    def predict(self, outputs):
+        proba = self.proba(outputs)
+        if self.kind == "multilabel-indicator":
+            return (proba > 0.5).astype(int)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def score(self, outputs, y, sample_weight=None):
+        """Accuracy; NaN for outputs that are not finite, as :meth:`ClassTargets.score`."""
+        if not np.isfinite(outputs).all():
+            return np.nan
+        return accuracy_score(y, self.predict(outputs), sample_weight=sample_weight)

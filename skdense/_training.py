@@ -14,17 +14,15 @@ in :mod:`skdense._backends`; everything here is written once.
 """
 
 import contextlib
-import gc
 import math
-import threading
-from collections import OrderedDict
 
 import keras
 import numpy as np
 import scipy.sparse as sp
 
-from skdense import _losses, _runtime
+from skdense import _losses, _pool, _runtime
 from skdense._network import build_network, initial_weights, reseed_dropout
+from skdense._pool import clear_network_pool  # noqa: F401 - skdense.clear_network_pool calls it here
 from skdense._progress import ProgressLines
 from skdense._spec import (  # noqa: F401 - re-exported: older pickles and callers name them here
     SOLVERS,
@@ -106,24 +104,24 @@ def _values(variables):
     return _runtime.backend().values(variables)
 
 
-class CompiledNetwork:
-    """A built Keras network, its optimizer, and its backend's compiled train/predict functions."""
+class TrainableNetwork:
+    """What the backends' engines and :func:`train` run: a built Keras model, its optimizer,
+    its loss and the engine's compiled functions. Not for direct use: a subclass builds them.
 
-    def __init__(self, spec, loss, optimizer_spec, device="/CPU:0"):
-        self.spec = spec
-        self.loss = loss
-        self.device = device
-        # Weights are always set before training (reset or load): no random draw at build.
-        self.model, self.logits_model = build_network(spec, draw_weights=False)
-        self.optimizer = build_optimizer(optimizer_spec)
-        # float16 gradients underflow without loss scaling; bfloat16 has float32's range.
-        self.scales_loss = spec.dtype_policy == "mixed_float16"
-        if self.scales_loss:
-            self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
-        self.optimizer.build(self.logits_model.trainable_variables)
-        # Only graphs made of skdense's own solvers are known to run on TensorFlow's
-        # single-threaded executor; a user's optimizer may branch.
-        self.inline_safe = optimizer_spec.instance is None and not self.scales_loss
+    A subclass's ``__init__`` sets these, then calls :meth:`_set_up`:
+
+    * ``model`` (what callbacks see) and ``training_model`` (what the loss is computed on:
+      the logits model for skdense's networks, a user's model itself otherwise);
+    * ``optimizer``, ``device``, ``scales_loss`` (``mixed_float16`` loss scaling) and
+      ``inline_safe`` (whether TensorFlow may run its steps on the single-threaded executor);
+    * ``n_features``, ``n_outputs``, ``n_weights`` (trainable weights, for the engines'
+      estimates of the work per step) and ``exact_last_batch`` (run the last, partial batch
+      alone rather than padded: batch statistics would see the padding);
+    * :meth:`batch_loss`, which the compiled step calls.
+    """
+
+    def _set_up(self):
+        self.optimizer.build(self.training_model.trainable_variables)
         # Callbacks such as LearningRateScheduler reach the optimizer through the model;
         # compiling only attaches it (nothing is traced).
         self.model.compile(optimizer=self.optimizer)
@@ -131,19 +129,17 @@ class CompiledNetwork:
         # A Keras schedule computes the rate each step; only a variable can be set.
         self._learning_rate_is_variable = isinstance(self.optimizer.learning_rate, keras.Variable)
         self.predict_rows = int(
-            np.clip(_SPARSE_BLOCK_CELLS // max(1, spec.n_features), 1, _PREDICT_BLOCK_ROWS)
+            np.clip(_SPARSE_BLOCK_CELLS // max(1, self.n_features), 1, _PREDICT_BLOCK_ROWS)
         )
         self.fits = 0  # fits this network has served: they share its compiled functions
         self.engine = _runtime.backend().Engine(self)
 
-    # state ------------------------------------------------------------------------------
+    def batch_loss(self, y, outputs, sample_weight, penalties=()):
+        """A batch's training loss from ``training_model``'s ``outputs``, in ``keras.ops``:
+        zero-weight rows (the padding of a partial batch) must change nothing."""
+        raise NotImplementedError
 
-    def reset(self, seed_sequence):
-        """Fresh weights and optimizer state, drawn from ``seed_sequence``."""
-        weight_seeds, dropout_seeds = seed_sequence.spawn(2)
-        self.model.set_weights(initial_weights(self.model, self.spec, weight_seeds))
-        reseed_dropout(self.model, dropout_seeds)
-        self.set_optimizer_state(self._initial_optimizer_state)
+    # state ------------------------------------------------------------------------------
 
     def load(self, weights, optimizer_state, seed_sequence):
         self.model.set_weights(weights)
@@ -194,7 +190,7 @@ class CompiledNetwork:
             n_rows = data.n_samples
             return self._train_rows(arrays, order, batch_size, n_rows, compilation) / len(order)
         total = 0.0
-        step = _sparse_block_rows(self.spec.n_features, batch_size)
+        step = _sparse_block_rows(self.n_features, batch_size)
         for start in range(0, len(order), step):
             rows = order[start : start + step]
             part = TrainingData(data.x[rows].toarray(), data.y[rows], data.sample_weight[rows])
@@ -206,9 +202,7 @@ class CompiledNetwork:
     def _train_rows(self, arrays, order, batch_size, n_rows, compilation):
         """Train on the rows ``order`` of ``arrays``; the sum over batches of loss x rows."""
         capacity = arrays[0].shape[0] // batch_size
-        block, rows, rest = _batches(
-            order, batch_size, n_rows, self.spec.batch_normalization, capacity
-        )
+        block, rows, rest = _batches(order, batch_size, n_rows, self.exact_last_batch, capacity)
         total = 0.0
         if rows.size:
             losses = self.engine.train_batches(arrays, block, rows.size, compilation)
@@ -218,21 +212,56 @@ class CompiledNetwork:
         return total
 
     def predict_logits(self, x):
-        """Logits for every row of ``x`` (dense or sparse), as a float32 numpy array.
+        """``training_model``'s outputs (logits, for skdense's networks) for every row of
+        ``x`` (dense or sparse), as a float32 numpy array.
 
         Rows go through the network in zero-padded blocks of one fixed size: float32 kernels
         pick their blocking by the number of rows, so a fixed size is what makes a row's
         prediction independent of which other rows came with it.
         """
         rows = self.predict_rows
-        block = np.zeros((rows, self.spec.n_features), dtype=np.float32)
-        logits = [np.zeros((0, self.spec.n_outputs), dtype=np.float32)]
+        block = np.zeros((rows, self.n_features), dtype=np.float32)
+        logits = [np.zeros((0, self.n_outputs), dtype=np.float32)]
         for start in range(0, x.shape[0], rows):
             part = x[start : start + rows]
             block[: part.shape[0]] = part.toarray() if sp.issparse(part) else part
             block[part.shape[0] :] = 0.0
             logits.append(self.engine.predict_block(block)[: part.shape[0]])
         return np.concatenate(logits)
+
+
+class CompiledNetwork(TrainableNetwork):
+    """skdense's own network for a :class:`NetworkSpec`, trained on its logits."""
+
+    def __init__(self, spec, loss, optimizer_spec, device="/CPU:0"):
+        self.spec = spec
+        self.loss = loss
+        self.device = device
+        self.n_features, self.n_outputs = spec.n_features, spec.n_outputs
+        self.n_weights = spec.n_weights
+        self.exact_last_batch = spec.batch_normalization
+        # Weights are always set before training (reset or load): no random draw at build.
+        self.model, self.logits_model = build_network(spec, draw_weights=False)
+        self.training_model = self.logits_model
+        self.optimizer = build_optimizer(optimizer_spec)
+        # float16 gradients underflow without loss scaling; bfloat16 has float32's range.
+        self.scales_loss = spec.dtype_policy == "mixed_float16"
+        if self.scales_loss:
+            self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
+        # Only graphs made of skdense's own solvers are known to run on TensorFlow's
+        # single-threaded executor; a user's optimizer may branch.
+        self.inline_safe = optimizer_spec.instance is None and not self.scales_loss
+        self._set_up()
+
+    def batch_loss(self, y, outputs, sample_weight, penalties=()):
+        return _losses.batch_loss(self.loss, y, outputs, sample_weight, penalties)
+
+    def reset(self, seed_sequence):
+        """Fresh weights and optimizer state, drawn from ``seed_sequence``."""
+        weight_seeds, dropout_seeds = seed_sequence.spawn(2)
+        self.model.set_weights(initial_weights(self.model, self.spec, weight_seeds))
+        reseed_dropout(self.model, dropout_seeds)
+        self.set_optimizer_state(self._initial_optimizer_state)
 
     def evaluate(self, data):
         """``(weighted mean loss without penalty, logits)`` on ``data``."""
@@ -243,12 +272,7 @@ class CompiledNetwork:
         return (loss_sum / weight_sum if weight_sum else 0.0), logits
 
 
-# --- the pool of compiled networks -----------------------------------------------------------
-
-_POOL_SIZE = 16
-_pool = OrderedDict()  # key -> list of idle CompiledNetwork, least recently used first
-_pool_lock = threading.Lock()
-_evictions_since_cache_clear = 0
+# --- lending compiled networks ---------------------------------------------------------------
 
 
 @contextlib.contextmanager
@@ -259,41 +283,9 @@ def borrow_network(spec, loss, optimizer_spec, device):
     borrower's alone until the block exits; its weights are whatever the previous borrower
     left, so callers always ``reset`` or ``load`` first.
     """
-    global _evictions_since_cache_clear
     key = (spec, loss, optimizer_spec, device)
-    with _pool_lock:
-        idle = _pool.get(key)
-        network = idle.pop() if idle else None
-        if idle is not None and not idle:  # the eviction below expects no empty entries
-            del _pool[key]
-    if network is None:
-        network = CompiledNetwork(spec, loss, optimizer_spec, device)
-    yield network
-    with _pool_lock:
-        _pool.setdefault(key, []).append(network)
-        _pool.move_to_end(key)
-        while sum(len(v) for v in _pool.values()) > _POOL_SIZE:
-            oldest = next(iter(_pool))
-            _pool[oldest].pop(0)
-            if not _pool[oldest]:
-                del _pool[oldest]
-            _evictions_since_cache_clear += 1
-        # Once per pool's worth of evictions: rebuilding the survivors' kernels costs time.
-        clear_cache = _evictions_since_cache_clear >= _POOL_SIZE
-        if clear_cache:
-            _evictions_since_cache_clear = 0
-    if clear_cache:
-        _runtime.backend().clear_caches()
-
-
-def clear_network_pool():
-    """Drop every pooled network and free what it held (see :func:`skdense.clear_network_pool`)."""
-    global _evictions_since_cache_clear
-    with _pool_lock:
-        _pool.clear()
-        _evictions_since_cache_clear = 0
-    gc.collect()  # networks are reference cycles (traced functions hold their methods)
-    _runtime.backend().clear_caches()
+    with _pool.borrow(key, lambda: CompiledNetwork(spec, loss, optimizer_spec, device)) as network:
+        yield network
 
 
 # --- the epoch loop --------------------------------------------------------------------------
@@ -368,7 +360,8 @@ def train(network, data, config, state, rng, validation=None):
                 improved = score >= state.best_validation_score + config.tol
                 if score > state.best_validation_score:
                     state.best_validation_score = score
-                    best_weights = network.weights()
+                    if config.restore_best_validation_weights:
+                        best_weights = network.weights()
             else:
                 improved = loss <= state.best_loss - config.tol
                 state.best_loss = min(state.best_loss, loss)

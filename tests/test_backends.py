@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skdense import DenseRegressor, MLPClassifier, _training
+from skdense import DenseRegressor, MLPClassifier, _pool, _training
 from skdense._spec import batch_capacity
 
 BACKEND = keras.backend.backend()
@@ -71,7 +71,7 @@ def test_folds_and_refit_share_one_compiled_epoch(multiclass_data):
     _training.clear_network_pool()
     params = {"batch_size": 16, "max_iter": 2, "random_state": 0}
     MLPClassifier((7,), **params).fit(X[:170], y[:170])
-    (network,) = _training._pool[next(reversed(_training._pool))]
+    (network,) = _pool._pool[next(reversed(_pool._pool))]
     MLPClassifier((7,), **params).fit(X[:250], y[:250])
     assert network.fits == 2
     assert network.engine.epoch_traces == 1
@@ -124,7 +124,7 @@ def test_xla_epochs_give_the_same_network(monkeypatch, multiclass_data):
         _training.clear_network_pool()
         monkeypatch.setattr(tf_backend, "xla_pays", lambda *args, xla=xla: xla)
         fits[xla] = MLPClassifier((16, 8), batch_size=64, max_iter=5, random_state=0).fit(X, y)
-        network = next(iter(_training._pool.values()))[0]
+        network = next(iter(_pool._pool.values()))[0]
         assert network.engine._batches_functions.keys() == {xla}
     np.testing.assert_allclose(fits[True].loss_curve_, fits[False].loss_curve_, rtol=1e-5)
     np.testing.assert_allclose(
@@ -162,7 +162,7 @@ def test_a_pooled_network_keeps_using_what_it_compiled(monkeypatch, multiclass_d
     monkeypatch.setattr(tf_backend, "xla_pays", lambda *args: True)
     MLPClassifier((5,), batch_size=64, max_iter=2).fit(X, y)
     monkeypatch.setattr(tf_backend, "xla_pays", lambda *args: False)
-    network = next(iter(_training._pool.values()))[0]
+    network = next(iter(_pool._pool.values()))[0]
     assert network.engine.choose_compilation(
         max_epochs=2, n_batches=5, batch_size=64
     )  # same shapes

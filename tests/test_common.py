@@ -2,9 +2,17 @@
 
 import numpy as np
 import pytest
+from _keras_models import small_classifier, small_regressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdense import DenseRegressor, MLPClassifier, MLPRegressor, SoftmaxClassifier
+from skdense import (
+    DenseRegressor,
+    KerasClassifier,
+    KerasRegressor,
+    MLPClassifier,
+    MLPRegressor,
+    SoftmaxClassifier,
+)
 
 # Fits trained for a few epochs on purpose (or, in scikit-learn's checks, on data no network
 # fits in its default epochs) end in ConvergenceWarning; tests that expect it assert it.
@@ -15,6 +23,10 @@ ESTIMATORS = [
     MLPClassifier(hidden_layer_sizes=(32,)),
     DenseRegressor(hidden_layer_sizes=(32,)),
     MLPRegressor(hidden_layer_sizes=(32,)),
+    # No routed parameters here: scikit-learn's check_no_attributes_set_in_init rejects
+    # every name outside the signature, which routed parameters are by design.
+    KerasClassifier(small_classifier, epochs=20),
+    KerasRegressor(small_regressor, loss="mse", optimizer="adam", epochs=20),
 ]
 
 # Fitting with integer sample weights is equivalent to repeating samples only up to float32

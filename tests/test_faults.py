@@ -20,7 +20,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 import skdense
-from skdense import DenseRegressor, MLPClassifier, NonFiniteLossError, _runtime, _training
+from skdense import DenseRegressor, MLPClassifier, NonFiniteLossError, _pool, _runtime
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -245,12 +245,12 @@ def test_keyboard_interrupt_before_the_first_epoch_leaves_estimator_unchanged(bi
 
 
 def _pooled():
-    return [network for idle in _training._pool.values() for network in idle]
+    return [network for idle in _pool._pool.values() for network in idle]
 
 
 def test_network_pool_never_exceeds_its_cap(empty_pool, monkeypatch, regression_data):
     X, y = regression_data
-    monkeypatch.setattr(_training, "_POOL_SIZE", 3)
+    monkeypatch.setattr(_pool, "_POOL_SIZE", 3)
     seen = []
     for width in range(1, 8):  # more architectures than the pool holds
         DenseRegressor((width,), max_iter=1).fit(X, y)
@@ -266,7 +266,7 @@ def test_kernel_cache_is_cleared_once_per_pool_of_evictions(
 ):
     # TensorFlow's eager kernel cache keeps entries for every network ever built.
     X, y = regression_data
-    monkeypatch.setattr(_training, "_POOL_SIZE", 2)
+    monkeypatch.setattr(_pool, "_POOL_SIZE", 2)
     clears = []
     monkeypatch.setattr(_runtime.backend(), "clear_caches", lambda: clears.append(True))
     for width in range(1, 7):  # two fill the pool, four evict

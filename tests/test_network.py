@@ -248,11 +248,11 @@ def test_mixed_float16_scales_the_loss(multiclass_data):
 def test_pool_evicts_past_a_key_whose_networks_are_all_borrowed(monkeypatch):
     # Regression: borrowing a key's last idle network left an empty entry first in line, and
     # the next eviction failed on it ("pop from empty list") in whichever fit came next.
-    from skdense import _training
+    from skdense import _pool
     from skdense._training import OptimizerSpec, borrow_network, clear_network_pool
 
     clear_network_pool()
-    monkeypatch.setattr(_training, "_POOL_SIZE", 1)
+    monkeypatch.setattr(_pool, "_POOL_SIZE", 1)
     specs = [NetworkSpec(2, (units,), dropout=(0.0,)) for units in (1, 2, 3)]
     adam = OptimizerSpec("adam")
 
@@ -263,7 +263,7 @@ def test_pool_evicts_past_a_key_whose_networks_are_all_borrowed(monkeypatch):
         pass
     with borrow(specs[0]) as again, borrow(specs[1]), borrow(specs[2]):
         assert again is first  # the pooled network was lent
-    with _training._pool_lock:
-        pooled = [network for networks in _training._pool.values() for network in networks]
+    with _pool._pool_lock:
+        pooled = [network for networks in _pool._pool.values() for network in networks]
     assert len(pooled) == 1
     clear_network_pool()

@@ -5,7 +5,8 @@ Each backend module offers the same few names, used by :mod:`skdense._runtime` a
 
 * ``prepare_process(cpu_share)``: once-per-process settings (threads, compilation cache);
 * ``visible_gpu_count()``, ``GPU_INSTALL_HINT`` and ``on_device(name)``: device placement;
-* ``Engine(network)``: a network's compiled epoch and predict;
+* ``Engine(network)``: the compiled epoch and predict of a ``_training.TrainableNetwork``,
+  which it reads only through the attributes that class documents;
 * ``values(variables)``: Keras variables' values as numpy arrays;
 * ``clear_caches()``: what the network pool calls to free memory after evictions.
 

@@ -17,8 +17,6 @@ import jax
 import keras
 import numpy as np
 
-from skdense import _losses
-
 NAME = "jax"
 GPU_INSTALL_HINT = "Install JAX's CUDA build (`pip install 'jax[cuda13]'`). "
 CACHE_VARIABLE = "JAX_COMPILATION_CACHE_DIR"
@@ -107,19 +105,19 @@ def _options(quick):
 
 
 class Engine:
-    """The compiled train and predict functions of a pooled ``CompiledNetwork``."""
+    """The compiled train and predict functions of a pooled ``TrainableNetwork``."""
 
     def __init__(self, network):
         self.network = network
         self.device = _device(network.device)
         self.predict_rows = network.predict_rows
-        model, optimizer = network.logits_model, network.optimizer
+        model, optimizer = network.training_model, network.optimizer
         self._variables = (
             model.trainable_variables,
             model.non_trainable_variables,
             optimizer.variables,
         )
-        step = _make_step(model, optimizer, network.loss, network.scales_loss)
+        step = _make_step(model, optimizer, network.batch_loss, network.scales_loss)
 
         self.epoch_traces = 0  # how often an epoch was traced (and so compiled) for new shapes
 
@@ -159,7 +157,7 @@ class Engine:
         """Whether this fit's epochs compile quickly (see :func:`quick_compile_pays`)."""
         if self.device.platform != "cpu":
             return False
-        work = batch_size * self.network.spec.n_weights
+        work = batch_size * self.network.n_weights
         return quick_compile_pays(max_epochs, n_batches, work, self.network.fits)
 
     def to_device(self, array):
@@ -197,15 +195,15 @@ class Engine:
         return np.asarray(self._predict(trainable, non_trainable, block))
 
 
-def _make_step(model, optimizer, loss_name, scales_loss):
+def _make_step(model, optimizer, batch_loss, scales_loss):
     """One training step as a pure function of ``(trainable, non_trainable, optimizer)``
     variable values, the way Keras's own JAX trainer writes it."""
 
     def loss_and_updates(trainable, non_trainable, optimizer_values, x, y, w):
-        logits, non_trainable, penalties = model.stateless_call(
+        outputs, non_trainable, penalties = model.stateless_call(
             trainable, non_trainable, x, training=True, return_losses=True
         )
-        loss = _losses.batch_loss(loss_name, y, logits, w, penalties)
+        loss = batch_loss(y, outputs, w, penalties)
         scaled = loss
         if scales_loss:  # the loss scale is an optimizer variable: read it from the values
             mapping = list(zip(optimizer.variables, optimizer_values, strict=True))

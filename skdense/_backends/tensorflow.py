@@ -12,7 +12,7 @@ import threading
 
 import tensorflow as tf
 
-from skdense import _losses, _runtime
+from skdense import _runtime
 
 NAME = "tensorflow"
 GPU_INSTALL_HINT = "Install TensorFlow's CUDA build with `pip install 'skdense[gpu]'`. "
@@ -136,7 +136,7 @@ def _skip_cross_replica_sum(optimizer):
 
 
 class Engine:
-    """The compiled train and predict functions of a pooled ``CompiledNetwork``."""
+    """The compiled train and predict functions of a pooled ``TrainableNetwork``."""
 
     def __init__(self, network):
         self.network = network
@@ -147,11 +147,9 @@ class Engine:
         self._xla_shapes = set()  # (n_batches, batch_size) the XLA function has compiled for
         self.predict_rows = network.predict_rows
         self._predict_block = tf.function(
-            functools.partial(network.logits_model, training=False),
+            functools.partial(network.training_model, training=False),
             autograph=False,
-            input_signature=[
-                tf.TensorSpec([self.predict_rows, network.spec.n_features], tf.float32)
-            ],
+            input_signature=[tf.TensorSpec([self.predict_rows, network.n_features], tf.float32)],
         )
 
     def to_device(self, array):
@@ -161,10 +159,11 @@ class Engine:
 
     def _train_step(self, x, y, w):
         network = self.network
-        variables = network.logits_model.trainable_variables
+        model = network.training_model
+        variables = model.trainable_variables
         with tf.GradientTape() as tape:
-            logits = network.logits_model(x, training=True)
-            loss = _losses.batch_loss(network.loss, y, logits, w, network.logits_model.losses)
+            outputs = model(x, training=True)
+            loss = network.batch_loss(y, outputs, w, model.losses)
             scaled = network.optimizer.scale_loss(loss) if network.scales_loss else loss
         gradients = tape.gradient(scaled, variables)
         network.optimizer.apply(gradients, variables)
@@ -194,7 +193,7 @@ class Engine:
         return self._train_step(tf.gather(x, index), tf.gather(y, index), tf.gather(w, index))
 
     def _function(self, graph, index_shape, xla, *extra):
-        n_features = self.network.spec.n_features
+        n_features = self.network.n_features
         signature = [
             tf.TensorSpec([None, n_features], tf.float32),
             # class indices for a softmax, else one column per output
@@ -237,7 +236,7 @@ class Engine:
         """Train on each of the first ``n_active`` rows of ``block`` (``[n_batches, batch]``
         indices into ``arrays``) as a batch, in order; returns their losses."""
         network = self.network
-        work = block.shape[1] * network.spec.n_weights
+        work = block.shape[1] * network.n_weights
         function = self._batches_function(xla)
         with step_executor(network.device, work, network.inline_safe):
             return function(*arrays, tf.constant(block), tf.constant(n_active, tf.int32)).numpy()
@@ -249,7 +248,7 @@ class Engine:
         one step per epoch.
         """
         network = self.network
-        work = rows.size * network.spec.n_weights
+        work = rows.size * network.n_weights
         with step_executor(network.device, work, network.inline_safe):
             return float(self._rows_function(*arrays, tf.constant(rows)))
 

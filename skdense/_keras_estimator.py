@@ -1,0 +1,291 @@
+"""KerasClassifier and KerasRegressor: a user's Keras model as a scikit-learn estimator,
+with scikeras 0.13's parameters, trained on skdense's core (see :mod:`skdense._keras_base`).
+
+Deliberate differences from scikeras: ``verbose=0`` by default (skdense is quiet);
+``validation_split`` holds out a seeded, shuffled and, for classifiers, stratified share of
+the rows (Keras takes the last rows); a parameter that nothing uses is an error at fit; the
+batch loss is the sample-weighted mean (Keras divides by the batch's row count).
+"""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.utils import compute_sample_weight
+from sklearn.utils._param_validation import Options
+from sklearn.utils.validation import column_or_1d
+
+from skdense._keras_base import BaseKerasEstimator
+from skdense._targets import KerasClassTargets, RegressionTargets, is_categorical_crossentropy
+
+
+class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
+    """A Keras model as a scikit-learn classifier, with scikeras 0.13's parameters.
+
+    Parameters
+    ----------
+    model : callable or keras.Model
+        A function returning a Keras model (compiled or not), called at each fresh fit with
+        the arguments it declares among: the routed ``model__*`` parameters, the bare extra
+        parameters, ``meta`` (``n_features_in_``, ``classes_``, ``n_classes_``,
+        ``target_type_``, ...), ``compile_kwargs`` and ``params``; or a model instance,
+        whose configuration and current weights each fresh fit starts from.
+    warm_start : bool, default=False
+        Continue training the fitted model at the next ``fit`` instead of rebuilding it.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the build function's model, the validation split, shuffling and dropout.
+    optimizer : str, class or keras.optimizers.Optimizer, default="rmsprop"
+        With ``optimizer__*`` parameters for its constructor.
+    loss : str, class, keras.losses.Loss, callable or None, default=None
+        With ``loss__*`` parameters. ``"categorical_crossentropy"`` trains on one-hot
+        targets, other losses on class indices. Not needed for a compiled model.
+    metrics : list or None, default=None
+        Passed to the build function in ``compile_kwargs``.
+    batch_size : int or None, default=None
+        Rows per update: 32 when None, all of them for -1.
+    verbose : int, default=0
+        Progress lines per epoch when positive. scikeras's default is 1; skdense is quiet.
+    callbacks : list or None, default=None
+        Keras callbacks, instances or classes (made with the ``callbacks__*`` parameters
+        they declare); they see ``loss`` and, with ``validation_split``, ``val_loss`` and
+        ``val_accuracy``.
+    validation_split : float, default=0.0
+        The share of rows held out, seeded and stratified, to measure each epoch.
+    shuffle : bool, default=True
+        Shuffle the rows each epoch.
+    epochs : int, default=1
+        Epochs per ``fit`` (``partial_fit`` trains one).
+    device : str, default="auto"
+        ``"auto"``, ``"cpu"``, ``"gpu"`` or ``"gpu:N"``.
+    class_weight : dict, "balanced" or None, default=None
+        Multiplies the sample weights by class.
+    **kwargs
+        Routed parameters (``model__units=64``, ``optimizer__learning_rate=1e-2``, ...) and
+        bare parameters for the build function. One that nothing takes raises at fit.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    n_features_in_ : int
+        Number of features seen during fit.
+    history_ : dict of lists
+        Per epoch: ``loss``, ``learning_rate`` and, with ``validation_split``, ``val_loss``
+        and ``val_accuracy``.
+    model_ : keras.Model
+        The trained model, rebuilt from the fitted configuration and weights.
+
+    See Also
+    --------
+    KerasRegressor : The same for regression.
+    MLPClassifier : skdense's dense network from named parameters.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from sklearn.datasets import make_classification
+    >>> from skdense import KerasClassifier
+    >>> def get_model(hidden_layer_dim, meta):
+    ...     return keras.Sequential([
+    ...         keras.Input((meta["n_features_in_"],)),
+    ...         keras.layers.Dense(hidden_layer_dim, activation="relu"),
+    ...         keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+    ...     ])
+    >>> X, y = make_classification(n_samples=100, random_state=0)
+    >>> clf = KerasClassifier(get_model, loss="sparse_categorical_crossentropy",
+    ...                       hidden_layer_dim=16, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseKerasEstimator._parameter_constraints,
+        "class_weight": [dict, Options(str, {"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        warm_start=False,
+        random_state=None,
+        optimizer="rmsprop",
+        loss=None,
+        metrics=None,
+        batch_size=None,
+        verbose=0,
+        callbacks=None,
+        validation_split=0.0,
+        shuffle=True,
+        epochs=1,
+        device="auto",
+        class_weight=None,
+        **kwargs,
+    ):
+        super().__init__(
+            model,
+            warm_start=warm_start,
+            random_state=random_state,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            batch_size=batch_size,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            epochs=epochs,
+            device=device,
+            **kwargs,
+        )
+        self.class_weight = class_weight
+
+    def _make_targets(self, y, classes):
+        return KerasClassTargets(y, is_categorical_crossentropy(self.loss), classes)
+
+    def _target_metadata(self, y, targets):
+        return targets.metadata()
+
+    def _check_target_shape(self, y):
+        if y.ndim == 2 and y.shape[1] == 1:  # a column of labels, with scikit-learn's warning
+            return column_or_1d(y, warn=True)
+        return y
+
+    def _training_sample_weight(self, y, sample_weight):
+        if self.class_weight is None:
+            return sample_weight
+        weights = compute_sample_weight(self.class_weight, y)
+        return (sample_weight * weights).astype(np.float32)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Build the model (unless ``warm_start``) and train it for ``epochs`` epochs."""
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one epoch, building the model at the first call (``classes``: every label)."""
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def predict_proba(self, X):
+        """Class probabilities from the model's outputs (one sigmoid unit: two columns)."""
+        outputs = self._outputs(X)  # checks that the estimator is fitted
+        return self._targets.proba(outputs)
+
+    def predict(self, X):
+        """The most probable class of each row."""
+        outputs = self._outputs(X)
+        return self._targets.predict(outputs)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.poor_score = True  # a few epochs of a small model, by default
+        return tags
+
+
+class KerasRegressor(RegressorMixin, BaseKerasEstimator):
+    """A Keras model as a scikit-learn regressor, with scikeras 0.13's parameters.
+
+    Parameters
+    ----------
+    model : callable or keras.Model
+        As in :class:`KerasClassifier`; ``meta`` holds ``n_features_in_``, ``n_outputs_``,
+        ``target_type_``, ...
+    warm_start, random_state, optimizer, loss, metrics, batch_size, verbose, callbacks, \
+validation_split, shuffle, epochs, device, **kwargs
+        As in :class:`KerasClassifier` (``validation_split`` is not stratified; callbacks
+        see ``val_r2`` instead of ``val_accuracy``).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during fit.
+    history_ : dict of lists
+        Per epoch: ``loss``, ``learning_rate``, and ``val_loss``, ``val_r2`` with
+        ``validation_split``.
+    model_ : keras.Model
+        The trained model, rebuilt from the fitted configuration and weights.
+
+    See Also
+    --------
+    KerasClassifier : The same for classification.
+    DenseRegressor : skdense's dense network from named parameters.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from sklearn.datasets import make_regression
+    >>> from skdense import KerasRegressor
+    >>> def get_model(meta):
+    ...     return keras.Sequential([
+    ...         keras.Input((meta["n_features_in_"],)), keras.layers.Dense(1)])
+    >>> X, y = make_regression(n_samples=100, n_features=4, random_state=0)
+    >>> reg = KerasRegressor(get_model, loss="mse", epochs=5, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        warm_start=False,
+        random_state=None,
+        optimizer="rmsprop",
+        loss=None,
+        metrics=None,
+        batch_size=None,
+        verbose=0,
+        callbacks=None,
+        validation_split=0.0,
+        shuffle=True,
+        epochs=1,
+        device="auto",
+        **kwargs,
+    ):
+        super().__init__(
+            model,
+            warm_start=warm_start,
+            random_state=random_state,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            batch_size=batch_size,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            epochs=epochs,
+            device=device,
+            **kwargs,
+        )
+
+    def _make_targets(self, y, classes):
+        # "squared_error" only picks the identity output: the user's model makes its own.
+        return RegressionTargets(y, "squared_error")
+
+    def _target_metadata(self, y, targets):
+        return {
+            "n_outputs_": targets.n_outputs,
+            "n_outputs_expected_": 1,
+            "target_type_": "continuous" if y.ndim == 1 else "continuous-multioutput",
+        }
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Build the model (unless ``warm_start``) and train it for ``epochs`` epochs."""
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train one epoch, building the model at the first call."""
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """The model's outputs: one column per output, a vector for one output."""
+        outputs = self._outputs(X)
+        return self._targets.predict(outputs, ravel=self.y_ndim_ == 1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.regressor_tags.poor_score = True  # a few epochs of a small model, by default
+        return tags

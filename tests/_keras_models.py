@@ -1,0 +1,51 @@
+"""Build functions for the Keras estimators' tests, importable without importing Keras (a
+pickled estimator names its build function; loading it must not need Keras)."""
+
+
+def get_model(hidden_layer_dim, meta):
+    """scikeras's quickstart build function."""
+    import keras
+
+    n_features_in_ = meta["n_features_in_"]
+    n_classes_ = meta["n_classes_"]
+    model = keras.models.Sequential()
+    model.add(keras.layers.Input(shape=(n_features_in_,)))
+    model.add(keras.layers.Dense(hidden_layer_dim, activation="relu"))
+    model.add(keras.layers.Dense(n_classes_, activation="softmax"))
+    return model
+
+
+def get_regressor(meta, units=16):
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(units, activation="relu"),
+            keras.layers.Dense(meta["n_outputs_"]),
+        ]
+    )
+
+
+def small_classifier(meta):
+    """The default model of the scikit-learn checks: one sigmoid unit for two classes, else
+    a softmax layer, compiled with the loss that fits it."""
+    import keras
+
+    n_classes = meta["n_classes_"]
+    binary = n_classes <= 2
+    units, activation = (1, "sigmoid") if binary else (n_classes, "softmax")
+    model = keras.Sequential(
+        [keras.Input((meta["n_features_in_"],)), keras.layers.Dense(units, activation=activation)]
+    )
+    loss = "binary_crossentropy" if binary else "sparse_categorical_crossentropy"
+    model.compile(loss=loss, optimizer=keras.optimizers.Adam(0.05))
+    return model
+
+
+def small_regressor(meta):
+    import keras
+
+    return keras.Sequential(
+        [keras.Input((meta["n_features_in_"],)), keras.layers.Dense(meta["n_outputs_"])]
+    )
