@@ -14,6 +14,20 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 
+def _label_encoding(y, kind, classes=None):
+    """``(kind, classes_, encoder)`` for class labels ``y`` of ``type_of_target`` ``kind``.
+
+    ``classes`` (``partial_fit``'s) fixes the classes and so the kind: two classes are binary
+    even if the first chunk holds one. Multilabel indicator columns are their own classes.
+    """
+    if kind == "multilabel-indicator":
+        return kind, np.arange(y.shape[1]), None
+    encoder = LabelEncoder().fit(np.ravel(y) if classes is None else classes)
+    if classes is not None:
+        kind = "binary" if len(encoder.classes_) <= 2 else "multiclass"
+    return kind, encoder.classes_, encoder
+
+
 class ClassTargets:
     """Binary, multiclass or multilabel targets.
 
@@ -28,14 +42,7 @@ class ClassTargets:
     def __init__(self, y, classes=None, one_class_allowed=False):
         check_classification_targets(y)
         self.kind = type_of_target(y)
-        if self.kind == "multilabel-indicator":
-            self.classes_ = np.arange(y.shape[1])
-            self._encoder = None
-        else:
-            self._encoder = LabelEncoder().fit(np.ravel(y) if classes is None else classes)
-            self.classes_ = self._encoder.classes_
-            if classes is not None:
-                self.kind = "binary" if len(self.classes_) <= 2 else "multiclass"
+        self.kind, self.classes_, self._encoder = _label_encoding(y, self.kind, classes)
         if self.one_class and not one_class_allowed:
             raise ValueError(
                 "The number of classes has to be greater than one; got "
@@ -202,14 +209,7 @@ class KerasClassTargets:
                 f"Unknown label type: {self.kind!r}. KerasClassifier takes binary, multiclass "
                 "or multilabel-indicator targets."
             )
-        if self.kind == "multilabel-indicator":
-            self.classes_ = np.arange(y.shape[1])
-            self._encoder = None
-        else:
-            self._encoder = LabelEncoder().fit(np.ravel(y) if classes is None else classes)
-            self.classes_ = self._encoder.classes_
-            if classes is not None:
-                self.kind = "binary" if len(self.classes_) <= 2 else "multiclass"
+        self.kind, self.classes_, self._encoder = _label_encoding(y, self.kind, classes)
         self.one_hot = bool(one_hot) and self.kind != "multilabel-indicator"
 
     def metadata(self):

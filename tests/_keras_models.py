@@ -1,6 +1,8 @@
 """Build functions for the Keras estimators' tests, importable without importing Keras (a
 pickled estimator names its build function; loading it must not need Keras)."""
 
+import functools
+
 
 def get_model(hidden_layer_dim, meta):
     """scikeras's quickstart build function."""
@@ -49,3 +51,20 @@ def small_regressor(meta):
     return keras.Sequential(
         [keras.Input((meta["n_features_in_"],)), keras.layers.Dense(meta["n_outputs_"])]
     )
+
+
+class NamedBuildFunction:
+    """A build function whose repr is its name.
+
+    pytest-xdist's workers must collect the same test ids, and ``parametrize_with_checks``
+    names a test by the estimator's repr, in which a plain function shows its memory address.
+    """
+
+    def __init__(self, function):
+        functools.update_wrapper(self, function)
+
+    def __call__(self, *args, **kwargs):
+        return self.__wrapped__(*args, **kwargs)
+
+    def __repr__(self):
+        return self.__wrapped__.__name__

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _keras_models import small_classifier, small_regressor
+from _keras_models import NamedBuildFunction, small_classifier, small_regressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdense import (
@@ -25,8 +25,8 @@ ESTIMATORS = [
     MLPRegressor(hidden_layer_sizes=(32,)),
     # No routed parameters here: scikit-learn's check_no_attributes_set_in_init rejects
     # every name outside the signature, which routed parameters are by design.
-    KerasClassifier(small_classifier, epochs=20),
-    KerasRegressor(small_regressor, loss="mse", optimizer="adam", epochs=20),
+    KerasClassifier(NamedBuildFunction(small_classifier), epochs=20),
+    KerasRegressor(NamedBuildFunction(small_regressor), loss="mse", optimizer="adam", epochs=20),
 ]
 
 # Fitting with integer sample weights is equivalent to repeating samples only up to float32
