@@ -98,6 +98,9 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         "precision": [StrOptions({"float32", "mixed_float16", "mixed_bfloat16"})],
     }
 
+    # ``batch_size="auto"`` is min(this, n_samples): scikit-learn's MLP takes 200.
+    _auto_batch_size = 200
+
     # Set by subclasses without hidden layers (SoftmaxClassifier).
     hidden_layer_sizes = ()
     activation = "identity"
@@ -282,7 +285,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
 
     def _training_config(self, max_epochs, data, targets, optimizer):
         if self.batch_size == "auto":
-            batch_size = min(200, data.n_samples)
+            batch_size = min(self._auto_batch_size, data.n_samples)
         else:
             if self.batch_size > data.n_samples:
                 warnings.warn(

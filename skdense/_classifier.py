@@ -370,12 +370,15 @@ class SoftmaxClassifier(_DenseClassifier):
     }
     _fits_one_class = False  # LogisticRegression raises for a single class
 
+    # A convex model reaches its optimum in fewer epochs with more, smaller steps.
+    _auto_batch_size = 32
+
     def __init__(
         self,
         *,
         solver="adam",
         alpha=0.0001,
-        batch_size=32,
+        batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.01,
         power_t=0.5,

@@ -64,11 +64,12 @@ l1_ratio : float, default=0.15
 batch_size : int or "auto", default="auto"
     Size of the mini-batches; "auto" is ``min(200, n_samples)``.""",
     "batch_size_softmax": """
-batch_size : int or "auto", default=32
-    Size of the mini-batches; "auto" is ``min(200, n_samples)``, scikit-learn's MLP default.
-    A convex model reaches its optimum in fewer epochs with more, smaller steps: with "auto",
-    a data set of up to 200 rows gets one step per epoch, and 200 epochs were not enough for
-    iris (held-out accuracy 0.91 against 0.95 at 32, ``benchmarks/parity.py``).""",
+batch_size : int or "auto", default="auto"
+    Size of the mini-batches; "auto" is ``min(32, n_samples)`` here, where scikit-learn's MLP
+    (and skdense's) take ``min(200, n_samples)``. A convex model reaches its optimum in fewer
+    epochs with more, smaller steps: at 200, a data set of up to 200 rows gets one step per
+    epoch, and 200 epochs were not enough for iris (held-out accuracy 0.91 against 0.95 at
+    32, ``benchmarks/parity.py``).""",
     "learning_rate": """
 learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
     Learning-rate schedule, as in scikit-learn but applied to every solver: "invscaling"
