@@ -32,7 +32,7 @@ from skdense.datasets import load_auto_mpg
 from skdense.onnx import to_onnx
 
 QUICK = os.environ.get("SKDENSE_EXAMPLES_QUICK") == "1"
-OUTPUT = Path(os.environ.get("SKDENSE_EXAMPLES_OUTPUT", Path(__file__).parent / "output"))
+OUTPUT = Path(os.environ.get("SKDENSE_EXAMPLES_OUTPUT") or Path(__file__).parent / "output")
 OUTPUT.mkdir(parents=True, exist_ok=True)
 REPEATS = 20 if QUICK else 300
 

@@ -99,9 +99,35 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         }
 
     def get_params(self, deep=True):
+        """The estimator's parameters, routed ones (``model__units``, ...) included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of contained estimators.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
         return {**super().get_params(deep=deep), **self._extra_params()}
 
     def set_params(self, **params):
+        """Set parameters, routed ones (``model__units``, ...) included.
+
+        A routed name that nothing takes is reported at ``fit``.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names mapped to their new values.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
         extra = self._extra_params()
         named = {}
         for key, value in params.items():

@@ -157,21 +157,76 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Build the model (unless ``warm_start``) and train it for ``epochs`` epochs."""
+        """Build the model (unless ``warm_start``) and train it for ``epochs`` epochs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input rows.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            The class labels (a label indicator matrix for multilabel targets).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights (multiplied by ``class_weight``'s for classifiers).
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
         return self._fit(X, y, sample_weight, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Train one epoch, building the model at the first call (``classes``: every label)."""
+        """Train one epoch, building the model at the first call.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input rows.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            The class labels of this chunk.
+        classes : array-like of shape (n_classes,), default=None
+            Every label that may appear; required on the first call (scikeras's order:
+            before ``sample_weight``).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights (multiplied by ``class_weight``'s for classifiers).
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def predict_proba(self, X):
-        """Class probabilities from the model's outputs (one sigmoid unit: two columns)."""
+        """Class probabilities from the model's outputs (one sigmoid unit: two columns).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input rows.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            The probability of each class, in the order of ``classes_``.
+        """
         outputs = self._outputs(X)  # checks that the estimator is fitted
         return self._targets.proba(outputs)
 
     def predict(self, X):
-        """The most probable class of each row."""
+        """The most probable class of each row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input rows.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            The predicted labels.
+        """
         outputs = self._outputs(X)
         return self._targets.predict(outputs)
 
@@ -271,16 +326,57 @@ validation_split, shuffle, epochs, device, **kwargs
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Build the model (unless ``warm_start``) and train it for ``epochs`` epochs."""
+        """Build the model (unless ``warm_start``) and train it for ``epochs`` epochs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input rows.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
         return self._fit(X, y, sample_weight, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
-        """Train one epoch, building the model at the first call."""
+        """Train one epoch, building the model at the first call.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input rows.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets of this chunk.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
-        """The model's outputs: one column per output, a vector for one output."""
+        """The model's outputs: one column per output, a vector for one output.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input rows.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predictions.
+        """
         outputs = self._outputs(X)
         return self._targets.predict(outputs, ravel=self.y_ndim_ == 1)
 
