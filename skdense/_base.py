@@ -380,8 +380,10 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         if built_from is not self._network_weights:
             _runtime.load_keras()
             from skdense._network import build_network
+            from skdense._pool import BUILD_LOCK
 
-            with _runtime.device_scope("cpu"):  # this may be the process's first Keras call
+            # this may be the process's first Keras call
+            with _runtime.device_scope("cpu"), BUILD_LOCK:
                 model = build_network(self._network_spec)[0]
             model.set_weights(self._network_weights)
             _standalone_models[self] = (self._network_weights, model)

@@ -339,8 +339,9 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         if built_from is not self._model_weights:
             _runtime.load_keras()
             from skdense._keras_network import standalone_model
+            from skdense._pool import BUILD_LOCK
 
-            with _runtime.device_scope("cpu"):
+            with _runtime.device_scope("cpu"), BUILD_LOCK:
                 model = standalone_model(self._architecture, self._model_weights)
             _standalone_models[self] = (self._model_weights, model)
         return model

@@ -19,7 +19,7 @@ import numpy as np
 from keras import ops
 
 from skdense import _runtime
-from skdense._pool import borrow
+from skdense._pool import BUILD_LOCK, borrow
 from skdense._spec import KerasArchitecture
 from skdense._training import TrainableNetwork
 
@@ -175,14 +175,17 @@ def seeded(seed):
     """Python's and numpy's global random streams seeded with ``seed`` inside the block and
     restored after it: Keras draws the seeds of initializers and dropout layers created
     without one from Python's stream, so a build function then builds the same model."""
-    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-    random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 - build functions may draw from it
-    try:
-        yield
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)  # noqa: NPY002
+    # One build at a time (see BUILD_LOCK): fits on threads would otherwise draw from each
+    # other's seeded streams.
+    with BUILD_LOCK:
+        python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+        random.seed(seed)
+        np.random.seed(seed)  # noqa: NPY002 - build functions may draw from it
+        try:
+            yield
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)  # noqa: NPY002
 
 
 # --- a fit's Keras objects from the estimator's parameters -----------------------------------

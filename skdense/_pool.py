@@ -13,6 +13,13 @@ from collections import OrderedDict
 
 from skdense import _runtime
 
+#: Held while skdense builds Keras objects. Keras seeds initializers and dropout layers made
+#: without a seed from Python's global ``random`` stream, which a seeded build (a
+#: KerasClassifier's build function under ``random_state``) sets for its duration: a network
+#: built on another thread meanwhile (a Dask worker's) would draw from that stream and change
+#: the seeded model. Reentrant: a build may build.
+BUILD_LOCK = threading.RLock()
+
 _POOL_SIZE = 16
 _pool = OrderedDict()  # key -> list of idle TrainableNetwork, least recently used first
 _pool_lock = threading.Lock()
@@ -33,7 +40,8 @@ def borrow(key, build):
         if idle is not None and not idle:  # the eviction below expects no empty entries
             del _pool[key]
     if network is None:
-        network = build()
+        with BUILD_LOCK:
+            network = build()
     yield network
     with _pool_lock:
         _pool.setdefault(key, []).append(network)

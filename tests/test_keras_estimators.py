@@ -1,5 +1,6 @@
 """KerasClassifier and KerasRegressor: scikeras 0.13's interface on skdense's core."""
 
+import concurrent.futures
 import os
 import pickle
 import subprocess
@@ -308,3 +309,14 @@ def test_pickle_holds_no_keras_object_and_loads_in_a_fresh_process(multiclass_da
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().endswith("Sequential")
     np.testing.assert_allclose(np.load(tmp_path / "proba.npy"), clf.predict_proba(X), rtol=1e-6)
+
+
+def test_fits_on_threads_build_the_same_seeded_model(multiclass_data):
+    # A Dask worker fits on threads: each build must see its own seeded random streams.
+    X, y = multiclass_data
+    model = _classifier(epochs=3, random_state=0)
+    expected = clone(model).fit(X, y).predict_proba(X)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        fitted = list(pool.map(lambda _: clone(model).fit(X, y), range(4)))
+    for clf in fitted:
+        np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-6)
