@@ -88,6 +88,16 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     KerasRegressor : The same for regression.
     MLPClassifier : skdense's dense network from named parameters.
 
+    Notes
+    -----
+    A fitted estimator holds the model's Keras configuration (JSON) and its weights, never a
+    Keras object, so ``pickle`` and ``joblib`` store it; so does ``skops.io``, loading with
+    ``trusted=[*skdense.TRUSTED_TYPES, "mymodule.build_function"]``: a build function is
+    user code, which skops loads only when trusted by name (a model instance as ``model``
+    cannot be saved with skops). Custom layers must be registered with
+    ``@keras.saving.register_keras_serializable(package=...)`` (fit says so otherwise), in a
+    module imported wherever the estimator is loaded. See docs/persistence.md.
+
     Examples
     --------
     >>> import keras
@@ -281,6 +291,10 @@ validation_split, shuffle, epochs, device, **kwargs
     --------
     KerasClassifier : The same for classification.
     DenseRegressor : skdense's dense network from named parameters.
+
+    Notes
+    -----
+    Saving and custom layers: as in :class:`KerasClassifier`.
 
     Examples
     --------
