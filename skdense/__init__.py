@@ -34,9 +34,17 @@ def clear_network_pool():
 
 
 #: The skdense types to trust when loading a fitted estimator or pipeline with ``skops.io``:
-#: ``skops.io.load(path, trusted=skdense.TRUSTED_TYPES)``. See docs/persistence.md.
+#: ``skops.io.load(path, trusted=skdense.TRUSTED_TYPES)``; a KerasClassifier's or
+#: KerasRegressor's build function must be trusted too. See docs/persistence.md.
 TRUSTED_TYPES = _persistence.trusted_types(
-    [DenseRegressor, MLPClassifier, MLPRegressor, SoftmaxClassifier]
+    [
+        DenseRegressor,
+        KerasClassifier,
+        KerasRegressor,
+        MLPClassifier,
+        MLPRegressor,
+        SoftmaxClassifier,
+    ]
 )
 
 __all__ = [

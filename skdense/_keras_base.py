@@ -143,6 +143,10 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
     def _make_targets(self, y, classes):
         """The target encoder for a fresh fit."""
 
+    @abstractmethod
+    def _output_sizes(self, targets):
+        """``(allowed numbers of output units, what the targets need, in words)``."""
+
     def _training_sample_weight(self, y, sample_weight):
         return sample_weight
 
@@ -186,6 +190,7 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
 
         _runtime.load_keras()  # Keras loads at the first fit, never at import
         from skdense import _keras_network
+        from skdense._keras_metrics import EpochMetrics
         from skdense._training import train
 
         with _runtime.device_scope(self.device) as device:
@@ -195,7 +200,7 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             else:
                 meta = self._metadata(X, y, targets)
                 n_targets = targets.encode(y[:1]).shape[1]
-                architecture, weights = self._build(params, meta, n_targets, build_seed)
+                architecture, weights = self._build(params, meta, targets, n_targets, build_seed)
                 optimizer_state = None
             if fit_options["validation_split"]:
                 data, validation = hold_out_validation(
@@ -206,15 +211,16 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             callbacks = _keras_network.make_callbacks(
                 fit_options["callbacks"], _keras_routing.routed(params, "callbacks")
             )
-            config = self._training_config(
-                1 if incremental else fit_options["epochs"],
-                data,
-                fit_options,
-                architecture,
-                targets,
-                callbacks,
-            )
             with _keras_network.borrow_keras_network(architecture, device) as network:
+                config = self._training_config(
+                    1 if incremental else fit_options["epochs"],
+                    data,
+                    fit_options,
+                    architecture,
+                    targets,
+                    callbacks,
+                )
+                config.epoch_metrics = EpochMetrics(architecture.metrics, network)
                 network.load(weights, optimizer_state, dropout_seed)
                 train(
                     network, data, config, state, np.random.default_rng(shuffle_seed), validation
@@ -243,9 +249,9 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         vars(self).update(meta)
         return dict(meta)
 
-    def _build(self, params, meta, n_targets, seed):
+    def _build(self, params, meta, targets, n_targets, seed):
         """Call the build function; ``(KerasArchitecture, initial weights)`` of its model."""
-        from skdense import _keras_network
+        from skdense import _keras_metrics, _keras_network
 
         bare = {k: v for k, v in self._extra_params().items() if "__" not in k}
         compile_options = {**params, **_keras_routing.routed(params, "compile")}
@@ -271,14 +277,18 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         )
         if loss is not None:
             loss = _keras_network.make_loss(loss, _keras_routing.routed(params, "loss"))
-        compile_kwargs = {"optimizer": optimizer, "loss": loss, "metrics": self.metrics}
+        metrics = _keras_metrics.instantiate(self.metrics, *_keras_routing.metric_options(params))
+        compile_kwargs = {"optimizer": optimizer, "loss": loss, "metrics": metrics}
         extras = {"meta": meta, "compile_kwargs": compile_kwargs, "params": params}
         arguments = _keras_routing.build_arguments(build_fn, bare, params, extras)
         with _keras_network.seeded(int(seed.generate_state(1)[0] % 2**31)):
             model = build_fn(**arguments)
-        model, compiled_loss, compiled_optimizer = _keras_network.prepared_model(
+        _keras_network.check_serializable_layers(model)
+        model, compiled_loss, compiled_optimizer, compiled_metrics = _keras_network.prepared_model(
             model, meta["n_features_in_"]
         )
+        self._check_model_sizes(model, meta["n_features_in_"], targets)
+        metrics = compiled_metrics or _keras_metrics.serialize(metrics)
         if compiled_loss is not None:  # the build function compiled it: its settings win
             loss, optimizer = compiled_loss, compiled_optimizer
         if loss is None:
@@ -288,9 +298,29 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 "function."
             )
         architecture = _keras_network.architecture(
-            model, loss, optimizer, meta["n_features_in_"], n_targets
+            model, loss, optimizer, meta["n_features_in_"], n_targets, metrics
         )
         return architecture, _keras_network.values(model.weights)
+
+    def _check_model_sizes(self, model, n_features, targets):
+        """Raise before training when the model cannot take ``X`` or fit the targets: Keras
+        would fail inside the compiled epoch, or broadcast the loss silently."""
+        from skdense._keras_network import model_sizes
+
+        n_inputs, n_outputs = model_sizes(model)
+        if n_inputs is not None and n_inputs != n_features:
+            raise ValueError(
+                f"The model built by {type(self).__name__} takes {n_inputs} input features, "
+                f"but X has {n_features} features (n_features_in_={n_features}). Build its "
+                "input from meta['n_features_in_']."
+            )
+        allowed, expected = self._output_sizes(targets)
+        if n_outputs is not None and n_outputs not in allowed:
+            raise ValueError(
+                f"The model built by {type(self).__name__} has {n_outputs} output "
+                f"unit{'s' if n_outputs != 1 else ''}, "
+                f"but the targets need {expected}."
+            )
 
     def _training_config(self, max_epochs, data, options, architecture, targets, callbacks):
         batch_size = options["batch_size"]

@@ -38,15 +38,25 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         With ``loss__*`` parameters. ``"categorical_crossentropy"`` trains on one-hot
         targets, other losses on class indices. Not needed for a compiled model.
     metrics : list or None, default=None
-        Passed to the build function in ``compile_kwargs``.
+        Keras metrics, as names (``"accuracy"``, chosen by the shapes as Keras chooses it),
+        ``keras.metrics`` classes (made with the ``metrics__*`` parameters they declare;
+        ``metrics__0__*`` for the first metric only), instances (measured on a copy) or
+        functions; a compiled model's own metrics win. They are measured once per epoch,
+        with the weights the epoch ended on, in inference mode, unweighted (as Keras's
+        ``metrics``): on the training rows (Keras averages over the epoch's batches
+        instead) and, with ``validation_split``, on the held-out rows. They reach the
+        build function in ``compile_kwargs``, ``history_`` under Keras's names
+        (``accuracy``, ``val_accuracy``, ...) and the callbacks.
     batch_size : int or None, default=None
         Rows per update: 32 when None, all of them for -1.
     verbose : int, default=0
         Progress lines per epoch when positive. scikeras's default is 1; skdense is quiet.
     callbacks : list or None, default=None
         Keras callbacks, instances or classes (made with the ``callbacks__*`` parameters
-        they declare); they see ``loss`` and, with ``validation_split``, ``val_loss`` and
-        ``val_accuracy``.
+        they declare); they see ``loss``, the ``metrics`` and, with ``validation_split``,
+        ``val_loss``, ``val_accuracy`` and the metrics' ``val_*``. ``EarlyStopping``'s
+        ``mode="auto"`` knows the direction of a metric in ``metrics`` (pass ``mode`` for
+        ``val_accuracy`` without ``metrics=["accuracy"]``).
     validation_split : float, default=0.0
         The share of rows held out, seeded and stratified, to measure each epoch.
     shuffle : bool, default=True
@@ -68,8 +78,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     n_features_in_ : int
         Number of features seen during fit.
     history_ : dict of lists
-        Per epoch: ``loss``, ``learning_rate`` and, with ``validation_split``, ``val_loss``
-        and ``val_accuracy``.
+        Per epoch: ``loss``, ``learning_rate``, the ``metrics`` and, with
+        ``validation_split``, ``val_loss``, ``val_accuracy`` and the metrics' ``val_*``.
     model_ : keras.Model
         The trained model, rebuilt from the fitted configuration and weights.
 
@@ -77,6 +87,16 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     --------
     KerasRegressor : The same for regression.
     MLPClassifier : skdense's dense network from named parameters.
+
+    Notes
+    -----
+    A fitted estimator holds the model's Keras configuration (JSON) and its weights, never a
+    Keras object, so ``pickle`` and ``joblib`` store it; so does ``skops.io``, loading with
+    ``trusted=[*skdense.TRUSTED_TYPES, "mymodule.build_function"]``: a build function is
+    user code, which skops loads only when trusted by name (a model instance as ``model``
+    cannot be saved with skops). Custom layers must be registered with
+    ``@keras.saving.register_keras_serializable(package=...)`` (fit says so otherwise), in a
+    module imported wherever the estimator is loaded. See docs/persistence.md.
 
     Examples
     --------
@@ -143,6 +163,14 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
     def _target_metadata(self, y, targets):
         return targets.metadata()
+
+    def _output_sizes(self, targets):
+        n_classes = len(targets.classes_)
+        if targets.kind == "multilabel-indicator":
+            return (n_classes,), f"{n_classes} units, one per label"
+        if targets.kind == "binary" and not targets.one_hot:
+            return (1, 2), "1 sigmoid unit or 2 softmax units, for the 2 classes"
+        return (n_classes,), f"{n_classes} units, one per class ({n_classes} classes)"
 
     def _check_target_shape(self, y):
         if y.ndim == 2 and y.shape[1] == 1:  # a column of labels, with scikit-learn's warning
@@ -254,8 +282,8 @@ validation_split, shuffle, epochs, device, **kwargs
     n_features_in_ : int
         Number of features seen during fit.
     history_ : dict of lists
-        Per epoch: ``loss``, ``learning_rate``, and ``val_loss``, ``val_r2`` with
-        ``validation_split``.
+        Per epoch: ``loss``, ``learning_rate``, the ``metrics``, and with
+        ``validation_split`` ``val_loss``, ``val_r2`` and the metrics' ``val_*``.
     model_ : keras.Model
         The trained model, rebuilt from the fitted configuration and weights.
 
@@ -263,6 +291,10 @@ validation_split, shuffle, epochs, device, **kwargs
     --------
     KerasClassifier : The same for classification.
     DenseRegressor : skdense's dense network from named parameters.
+
+    Notes
+    -----
+    Saving and custom layers: as in :class:`KerasClassifier`.
 
     Examples
     --------
@@ -316,6 +348,10 @@ validation_split, shuffle, epochs, device, **kwargs
     def _make_targets(self, y, classes):
         # "squared_error" only picks the identity output: the user's model makes its own.
         return RegressionTargets(y, "squared_error")
+
+    def _output_sizes(self, targets):
+        n = targets.n_outputs
+        return (n,), f"{n} unit{'s' if n > 1 else ''}, one per target column"
 
     def _target_metadata(self, y, targets):
         return {

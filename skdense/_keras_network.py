@@ -18,7 +18,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from skdense import _runtime
+from skdense import _keras_metrics, _runtime
 from skdense._pool import BUILD_LOCK, borrow
 from skdense._spec import KerasArchitecture
 from skdense._training import TrainableNetwork
@@ -56,9 +56,10 @@ def _canonical_names(config, names):
     return config
 
 
-def architecture(model, loss, optimizer, n_features, n_targets):
+def architecture(model, loss, optimizer, n_features, n_targets, metrics="[]"):
     """The :class:`KerasArchitecture` of a built ``model`` trained with ``loss`` and
-    ``optimizer`` (Keras objects) on ``n_targets`` columns of encoded targets."""
+    ``optimizer`` (Keras objects) on ``n_targets`` columns of encoded targets, measured with
+    ``metrics`` (serialized by :func:`skdense._keras_metrics.serialize`)."""
     model_config = _json(model, "model")
     names = {
         model.name: "model",
@@ -81,6 +82,7 @@ def architecture(model, loss, optimizer, n_features, n_targets):
         model_config=model_config,
         optimizer_config=_json(optimizer, "optimizer"),
         learning_rate=learning_rate,
+        metrics=metrics,
     )
 
 
@@ -91,7 +93,19 @@ def values(variables):
 
 def deserialize(serialized):
     """A Keras object from JSON written by :func:`architecture`."""
-    return keras.saving.deserialize_keras_object(json.loads(serialized))
+    try:
+        return keras.saving.deserialize_keras_object(json.loads(serialized))
+    except TypeError as error:
+        if "Could not locate" not in str(error):
+            raise
+        # Keras finds a custom class only once its registering module has run, and never
+        # imports one itself (nor does skdense: a file's contents must not choose imports).
+        raise TypeError(
+            "The model uses a custom Keras class or function that is not registered in this "
+            "process. Import the module that defines it, decorated with "
+            "@keras.saving.register_keras_serializable(package=...), before fitting, "
+            f"predicting or loading. Keras says: {error}"
+        ) from None
 
 
 def _all_layers(model):
@@ -99,6 +113,53 @@ def _all_layers(model):
         yield layer
         if hasattr(layer, "layers"):  # a nested model
             yield from _all_layers(layer)
+
+
+def _is_keras_class(cls):
+    return cls.__module__ == "keras" or cls.__module__.startswith("keras.")
+
+
+def check_serializable_layers(model):
+    """Raise a ``TypeError`` naming each custom layer class of ``model`` that Keras could
+    not rebuild from the model's configuration, which is how skdense trains, predicts and
+    stores it."""
+    unregistered = sorted(
+        {
+            f"{cls.__module__}.{cls.__qualname__}"
+            for cls in (type(layer) for layer in [model, *_all_layers(model)])
+            if not _is_keras_class(cls)
+            and keras.saving.get_registered_object(keras.saving.get_registered_name(cls))
+            is not cls
+        }
+    )
+    if unregistered:
+        raise TypeError(
+            f"The model uses custom Keras classes that are not registered: "
+            f"{', '.join(unregistered)}. skdense rebuilds the model from its configuration "
+            "(to train it, and when a fitted estimator is loaded), which Keras can do only "
+            "for registered classes: decorate each with "
+            "@keras.saving.register_keras_serializable(package=...), in a module that is "
+            "imported wherever the estimator is loaded, and give it get_config() when its "
+            "constructor takes arguments."
+        )
+
+
+def model_sizes(model):
+    """``(input features, output units)`` of a built model; ``None`` for a size that its
+    shapes do not fix (several inputs, unknown dimensions, a subclassed model)."""
+
+    def size(shape):
+        if not isinstance(shape, tuple) or any(d is None for d in shape[1:]):
+            return None  # a list of shapes (several inputs or outputs), or unknown
+        return math.prod(shape[1:])
+
+    def shape(name):
+        try:
+            return getattr(model, name, None)
+        except (ValueError, RuntimeError):  # Keras raises for a model it cannot tell
+            return None
+
+    return size(shape("input_shape")), size(shape("output_shape"))
 
 
 class KerasNetwork(TrainableNetwork):
@@ -246,13 +307,16 @@ def make_callbacks(callbacks, options):
 
 
 def prepared_model(model, n_features):
-    """``(model, loss, optimizer)`` of a build function's model: built for ``n_features``
-    inputs, and with its own loss and optimizer when the build function compiled it."""
+    """``(model, loss, optimizer, metrics)`` of a build function's model: built for
+    ``n_features`` inputs, and with its own loss, optimizer and serialized metrics (``None``
+    when it has none) when the build function compiled it."""
     if not model.built:
         model.build((None, n_features))
     if getattr(model, "compiled", False) and model.loss is not None:
-        return model, make_loss(model.loss, {}), model.optimizer
-    return model, None, None
+        metrics = model.get_compile_config().get("metrics")
+        metrics = json.dumps(metrics, sort_keys=True) if metrics else None
+        return model, make_loss(model.loss, {}), model.optimizer, metrics
+    return model, None, None, None
 
 
 def standalone_model(architecture, weights):
@@ -263,5 +327,6 @@ def standalone_model(architecture, weights):
     model.compile(
         loss=keras.losses.get(json.loads(architecture.loss)),
         optimizer=deserialize(architecture.optimizer_config),
+        metrics=_keras_metrics.deserialize(architecture.metrics),
     )
     return model

@@ -33,6 +33,18 @@ def routed(params, destination):
     }
 
 
+def metric_options(params):
+    """scikeras's ``metrics__*`` routing: ``(shared, by_position)``, where ``metrics__name``
+    goes to every metric given as a class and ``metrics__0__name`` to the first one only."""
+    shared = {k: v for k, v in routed(params, "metrics").items() if not k.isdigit()}
+    by_position = {}
+    for key, value in params.items():
+        parts = key.split("__")
+        if len(parts) == 3 and parts[0] == "metrics" and parts[1].isdigit():
+            by_position.setdefault(int(parts[1]), {})[parts[2]] = value
+    return shared, by_position
+
+
 def accepted_names(function):
     """``(names, takes_any)``: the keyword arguments ``function`` declares, and whether it
     takes ``**kwargs``."""
@@ -65,7 +77,7 @@ def check_consumed(params, bare, build_fn, optimizer_class, loss_class, callback
     """Raise a ``ValueError`` naming each parameter that nothing would take, and what takes
     parameters. ``optimizer_class`` and ``loss_class`` are ``None`` when given as instances
     (which take no routed parameters); ``callback_classes`` are the callbacks given as
-    classes."""
+    classes; ``params["metrics"]`` the metrics, of which only classes take parameters."""
     build_names, build_takes_any = accepted_names(build_fn)
     problems = []
     for name in bare:
@@ -97,7 +109,9 @@ def check_consumed(params, bare, build_fn, optimizer_class, loss_class, callback
                 )
                 problems.append(f"{key!r} is not an argument of {where}")
         elif prefix == "metrics":
-            problems.append(f"{key!r}: metrics__ parameters are not supported yet")
+            problem = _unused_metric_option(key, name, params.get("metrics") or ())
+            if problem:
+                problems.append(problem)
         else:
             problems.append(f"{key!r}: no parameter routing prefix {prefix!r}")
     if problems:
@@ -112,3 +126,24 @@ def check_consumed(params, bare, build_fn, optimizer_class, loss_class, callback
 def _takes(function, name, strict):
     names, takes_any = accepted_names(function)
     return name in names or (takes_any and not strict)
+
+
+def _unused_metric_option(key, name, metrics):
+    """Why nothing takes ``metrics__<name>`` (or ``metrics__<i>__<name>``), or ``None``."""
+    classes = [m for m in metrics if isinstance(m, type)]
+    position, _, option = name.partition("__")
+    if not position.isdigit():
+        if any(_takes(c, name, True) for c in classes):
+            return None
+        if not classes:
+            return f"{key!r}: only metrics given as classes take parameters, and none is"
+        return f"{key!r} is not an argument of {', '.join(_describe(c) for c in classes)}"
+    index = int(position)
+    if index >= len(metrics):
+        return f"{key!r}: there is no metric at position {index} (metrics has {len(metrics)})"
+    metric = metrics[index]
+    if not isinstance(metric, type):
+        return f"{key!r}: the metric at position {index}, {metric!r}, is not a class"
+    if "__" in option or not _takes(metric, option, True):
+        return f"{key!r} is not an argument of {_describe(metric)}"
+    return None

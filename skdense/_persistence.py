@@ -1,10 +1,13 @@
 """How a fitted estimator becomes bytes and back. No Keras here: there is no Keras object to store.
 
 A fitted skdense estimator holds numpy arrays, Python builtins, scikit-learn objects (the
-label encoder) and instances of four small skdense classes that hold data only: the network's
-:class:`~skdense._spec.NetworkSpec`, the :class:`~skdense._spec.TrainingState` and a
-target encoder from :mod:`skdense._targets`. The Keras network that trained it is borrowed
-from a pool and never part of the state. So:
+label encoder) and instances of a few small skdense classes that hold data only: the network's
+:class:`~skdense._spec.NetworkSpec` (for a user's Keras model, its
+:class:`~skdense._spec.KerasArchitecture`: Keras's JSON configuration), the
+:class:`~skdense._spec.TrainingState` and a target encoder from :mod:`skdense._targets`.
+A ``KerasClassifier`` or ``KerasRegressor`` also holds its ``model`` parameter, the user's
+build function, which skops stores by name and loads only when the caller trusts it. The
+Keras network that trained it is borrowed from a pool and never part of the state. So:
 
 * ``pickle`` and ``joblib`` store it with nothing special, and load it the way they load
   anything: by running whatever code the file names. Only for files you trust.
@@ -13,12 +16,24 @@ from a pool and never part of the state. So:
   :data:`skdense.TRUSTED_TYPES` lists skdense's, built by :func:`trusted_types` below.
 """
 
-from skdense._spec import NetworkSpec, TrainingState
-from skdense._targets import ClassTargets, RegressionTargets
+from skdense._spec import KerasArchitecture, NetworkSpec, TrainingState
+from skdense._targets import ClassTargets, KerasClassTargets, RegressionTargets
 
 # Every skdense class whose instances a fitted estimator's state may hold, besides the
 # estimator itself. A new one must be added here (tests/test_skops.py checks it).
-STATE_TYPES = (NetworkSpec, TrainingState, ClassTargets, RegressionTargets)
+STATE_TYPES = (
+    NetworkSpec,
+    TrainingState,
+    ClassTargets,
+    RegressionTargets,
+    KerasArchitecture,
+    KerasClassTargets,
+)
+
+# Library types in that state that skops does not trust by default. ``X_dtype_`` and
+# ``y_dtype_`` (scikeras's fitted attributes) are numpy dtypes, which skops rebuilds as the
+# dtype of an empty array it reads with numpy's loader: no code from the file runs.
+LIBRARY_TYPES = ("numpy.dtype",)
 
 
 def type_name(cls):
@@ -34,7 +49,7 @@ def trusted_types(estimator_classes):
     rest): trusting them runs no code named by the file.
     """
     names = {type_name(cls) for cls in (*estimator_classes, *STATE_TYPES)}
-    return tuple(sorted(names | set(_FORMER_TYPE_NAMES)))
+    return tuple(sorted(names | set(LIBRARY_TYPES) | set(_FORMER_TYPE_NAMES)))
 
 
 # Where state classes lived before skdense 0.2; files saved then name them so. Their modules

@@ -80,6 +80,9 @@ class KerasArchitecture:
     model_config: str = dataclasses.field(compare=False)
     optimizer_config: str = dataclasses.field(compare=False)
     learning_rate: float | None = dataclasses.field(compare=False)
+    # The metrics to measure each epoch (skdense._keras_metrics.serialize): not part of the
+    # compiled network, so networks that differ only in metrics share one.
+    metrics: str = dataclasses.field(default="[]", compare=False)
 
 
 # scikit-learn's MLP initialisation (``BaseMultilayerPerceptron._init_coef``): kernels *and*
@@ -192,6 +195,9 @@ class TrainingConfig:
     # scikit-learn's early stopping ends on the best validation epoch's weights; Keras's
     # validation_split only measures (EarlyStopping(restore_best_weights=True) restores).
     restore_best_validation_weights: bool = True
+    # More per-epoch logs (a user's Keras metrics): called as (network, data, validation),
+    # validation being (its data, its outputs) or None; returns {name: value}.
+    epoch_metrics: object = None
 
 
 @dataclasses.dataclass

@@ -350,7 +350,7 @@ def train(network, data, config, state, rng, validation=None):
             state.loss = loss
             state.loss_curve.append(loss)
             logs = {"loss": loss}
-            score = None
+            score = val_logits = None
             if validation is not None:
                 val_loss, val_logits = network.evaluate(validation.data)
                 score = float(validation.score(val_logits))  # NaN for non-finite logits
@@ -366,6 +366,9 @@ def train(network, data, config, state, rng, validation=None):
                 improved = loss <= state.best_loss - config.tol
                 state.best_loss = min(state.best_loss, loss)
             no_improvement = 0 if improved else no_improvement + 1
+            if config.epoch_metrics:
+                measured = None if validation is None else (validation.data, val_logits)
+                logs.update(config.epoch_metrics(network, data, measured))
 
             state.learning_rate = network.learning_rate  # a callback may have changed it
             logs["learning_rate"] = state.learning_rate

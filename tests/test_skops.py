@@ -1,5 +1,6 @@
 """skops.io: fitted estimators and pipelines saved and loaded without running the file's code."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -12,7 +13,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import skdense
-from skdense import DenseRegressor, MLPClassifier, MLPRegressor, SoftmaxClassifier
+from skdense import (
+    DenseRegressor,
+    KerasClassifier,
+    KerasRegressor,
+    MLPClassifier,
+    MLPRegressor,
+    SoftmaxClassifier,
+)
 from skdense._persistence import STATE_TYPES, type_name
 
 sio = pytest.importorskip("skops.io")
@@ -74,7 +82,8 @@ def test_skops_needs_only_skdense_types_trusted(name):
 
 
 def test_trusted_types_name_every_state_type():
-    for cls in (*STATE_TYPES, MLPClassifier, SoftmaxClassifier, DenseRegressor, MLPRegressor):
+    estimators = (MLPClassifier, SoftmaxClassifier, DenseRegressor, MLPRegressor)
+    for cls in (*STATE_TYPES, *estimators, KerasClassifier, KerasRegressor):
         assert type_name(cls) in skdense.TRUSTED_TYPES
 
 
@@ -144,3 +153,80 @@ def test_skops_loaded_estimator_continues_training(tmp_path):
     restored.partial_fit(X, y)
     model.partial_fit(X, y)
     np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+
+
+# --- KerasClassifier and KerasRegressor: the build function is the user's, trusted by name --
+
+
+def _fitted_keras_estimators():
+    from _keras_models import get_model, get_regressor
+
+    X, labels = _data("labels")
+    clf = KerasClassifier(
+        get_model,
+        loss="sparse_categorical_crossentropy",
+        hidden_layer_dim=8,
+        metrics=["accuracy"],
+        validation_split=0.2,
+        epochs=3,
+        random_state=0,
+    ).fit(X, labels)
+    counts = _data("counts")[1]
+    reg = KerasRegressor(get_regressor, loss="mse", epochs=3, random_state=0).fit(X, counts)
+    return X, {"classifier": clf, "regressor": reg}
+
+
+BUILD_FUNCTIONS = ["_keras_models.get_model", "_keras_models.get_regressor"]
+
+
+def test_skops_keras_estimators_need_their_build_function_trusted():
+    _, models = _fitted_keras_estimators()
+    for name, model in models.items():
+        payload = sio.dumps(model)
+        untrusted = set(sio.get_untrusted_types(data=payload)) - set(skdense.TRUSTED_TYPES)
+        assert untrusted <= set(BUILD_FUNCTIONS) and len(untrusted) == 1, (name, untrusted)
+        with pytest.raises(UntrustedTypesFoundException, match="_keras_models"):
+            sio.loads(payload, trusted=skdense.TRUSTED_TYPES)
+
+
+def test_skops_keras_estimators_load_in_a_fresh_process(tmp_path):
+    X, models = _fitted_keras_estimators()
+    for name, model in models.items():
+        sio.dump(model, tmp_path / f"{name}.skops")
+    X.to_csv(tmp_path / "X.csv", index=False)
+    loader = textwrap.dedent(
+        """
+        import sys
+
+        import numpy as np
+        import pandas as pd
+        import skops.io
+
+        import skdense
+
+        folder, build_functions = sys.argv[1], sys.argv[2:]
+        trusted = [*skdense.TRUSTED_TYPES, *build_functions]
+        X = pd.read_csv(f"{folder}/X.csv")
+        clf = skops.io.load(f"{folder}/classifier.skops", trusted=trusted)
+        np.save(f"{folder}/proba.npy", clf.predict_proba(X))
+        np.save(f"{folder}/labels.npy", clf.predict(X).astype(str))
+        reg = skops.io.load(f"{folder}/regressor.skops", trusted=trusted)
+        np.save(f"{folder}/values.npy", reg.predict(X))
+        reg.partial_fit(X, reg.predict(X))  # a loaded estimator continues training
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])}
+    done = subprocess.run(
+        [sys.executable, "-c", loader, str(tmp_path), *BUILD_FUNCTIONS],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    clf, reg = models["classifier"], models["regressor"]
+    np.testing.assert_array_equal(np.load(tmp_path / "proba.npy"), clf.predict_proba(X))
+    np.testing.assert_array_equal(np.load(tmp_path / "labels.npy"), clf.predict(X))
+    np.testing.assert_array_equal(np.load(tmp_path / "values.npy"), reg.predict(X))
