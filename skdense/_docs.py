@@ -26,6 +26,52 @@ def api_page_parameters(estimator_name):
     return {"version": version, "estimator_name": estimator_name}
 
 
+# Which shared entries the dense estimators' docstrings take, in their order.
+SHARED_PARAMETERS = [
+    "solver",
+    "alpha",
+    "batch_size",
+    "learning_rate",
+    "learning_rate_init",
+    "power_t",
+    "max_iter",
+    "shuffle",
+    "random_state",
+    "tol",
+    "verbose",
+    "warm_start",
+    "momentum",
+    "nesterovs_momentum",
+    "early_stopping",
+    "validation_fraction",
+    "beta_1",
+    "beta_2",
+    "epsilon",
+    "n_iter_no_change",
+    "penalty",
+    "l1_ratio",
+]
+NETWORK_PARAMETERS = ["dropout", "batch_normalization", "kernel_initializer"]
+TAIL_PARAMETERS = ["class_weight", "callbacks", "device", "precision"]
+SHARED_ATTRIBUTES = [
+    "n_features_in_",
+    "feature_names_in_",
+    "n_outputs_",
+    "n_iter_",
+    "t_",
+    "loss_",
+    "loss_curve_",
+    "best_loss_",
+    "validation_scores_",
+    "best_validation_score_",
+    "coefs_",
+    "intercepts_",
+    "n_layers_",
+    "out_activation_",
+    "history_",
+    "model_",
+]
+
 PARAMETERS = {
     "hidden_layer_sizes": """
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)

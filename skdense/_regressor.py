@@ -6,12 +6,7 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 
 from skdense._base import BaseDenseNetwork
-from skdense._classifier import (
-    _NETWORK_PARAMETERS,
-    _SHARED_ATTRIBUTES,
-    _SHARED_PARAMETERS,
-)
-from skdense._docs import fill_doc
+from skdense._docs import NETWORK_PARAMETERS, SHARED_ATTRIBUTES, SHARED_PARAMETERS, fill_doc
 from skdense._targets import RegressionTargets
 
 _LOSSES = ("squared_error", "absolute_error", "huber", "poisson")
@@ -22,13 +17,13 @@ _LOSSES = ("squared_error", "absolute_error", "huber", "poisson")
         "hidden_layer_sizes",
         "activation",
         "loss",
-        *_SHARED_PARAMETERS,
-        *_NETWORK_PARAMETERS,
+        *SHARED_PARAMETERS,
+        *NETWORK_PARAMETERS,
         "callbacks",
         "device",
         "precision",
     ],
-    _SHARED_ATTRIBUTES,
+    SHARED_ATTRIBUTES,
 )
 class DenseRegressor(RegressorMixin, BaseDenseNetwork):
     """Multi-layer perceptron regressor built and trained with Keras.
