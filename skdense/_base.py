@@ -14,22 +14,22 @@ from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, is_regressor
-from sklearn.utils import check_random_state
+from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
     column_or_1d,
-    validate_data,
 )
 
 from skdense import _runtime
 from skdense._docs import API_PAGE_TEMPLATE, api_page_parameters
 from skdense._fit_guards import (
     caller_stacklevel,
-    numeric_input,
+    fit_seed_sequence,
     unchanged_on_failure,
+    validated_input,
+    validated_training_data,
     warn_about_stop,
 )
 from skdense._spec import (
@@ -44,9 +44,6 @@ from skdense._spec import (
     resolve_initializer,
 )
 from skdense._validation_split import hold_out_validation, training_data
-
-_FLOAT_DTYPES = (np.float32, np.float64)
-
 
 _standalone_models = weakref.WeakKeyDictionary()  # estimator -> (weights it was built from, model)
 
@@ -152,7 +149,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         state.n_iter = 0
         if not incremental:  # each fit starts from learning_rate_init, as scikit-learn's does
             state.learning_rate = None
-        seeds = self._seed_sequence(state)
+        seeds = fit_seed_sequence(self.random_state, state.t)
         split_seed, weight_seed, shuffle_seed = seeds.spawn(3)
         if self.early_stopping:
             data, validation = hold_out_validation(
@@ -196,17 +193,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             )
 
     def _validate_training_data(self, X, y, reset):
-        with numeric_input():
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                reset=reset,
-                accept_sparse="csr",
-                dtype=_FLOAT_DTYPES,
-                multi_output=True,
-                y_numeric=is_regressor(self),
-            )
+        X, y = validated_training_data(self, X, y, reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         return X, y
@@ -278,11 +265,6 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
             epsilon=self.epsilon,
         )
 
-    def _seed_sequence(self, state):
-        """Seeds for this fit: from ``random_state``, and different for each continued fit."""
-        entropy = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        return np.random.SeedSequence(int(entropy), spawn_key=(state.t,))
-
     def _training_config(self, max_epochs, data, targets, optimizer):
         if self.batch_size == "auto":
             batch_size = min(self._auto_batch_size, data.n_samples)
@@ -353,8 +335,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         """The network's outputs before the output activation, in scikit-learn's output dtype:
         float32 when both ``X`` and the fitted weights are, else float64."""
         check_is_fitted(self, "_network_weights")
-        with numeric_input():
-            X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
+        X = validated_input(self, X)
         _runtime.load_keras()
         from skdense._training import predict_logits
 

@@ -3,11 +3,10 @@
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
 from skdense._base import BaseDenseNetwork
-from skdense._targets import ClassTargets
+from skdense._targets import ClassTargets, class_weighted
 
 
 class DenseClassifier(ClassifierMixin, BaseDenseNetwork):
@@ -25,9 +24,7 @@ class DenseClassifier(ClassifierMixin, BaseDenseNetwork):
         return ClassTargets(y, classes, one_class_allowed=self._fits_one_class)
 
     def _training_sample_weight(self, y, sample_weight):
-        if self.class_weight is None:
-            return sample_weight
-        return sample_weight * compute_sample_weight(self.class_weight, y).astype(np.float32)
+        return class_weighted(sample_weight, self.class_weight, y)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

@@ -1,4 +1,5 @@
-"""How a fit fails and how it reports: the guards and warnings every estimator's fit shares.
+"""What every estimator's fit and predict share: input checks, seeds, failure guards and the
+warnings a fit ends with.
 
 No Keras here: these only look at the estimator, its input and its training state.
 """
@@ -10,8 +11,15 @@ import os
 import sys
 import warnings
 
+import numpy as np
 import sklearn.base
+from sklearn.base import is_regressor
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import validate_data
+
+#: Input dtypes kept as they are (anything else becomes float64), as scikit-learn's MLP does.
+FLOAT_DTYPES = (np.float32, np.float64)
 
 _OWN_FILES = (os.path.dirname(__file__), sklearn.base.__file__)  # the latter: _fit_context
 
@@ -41,6 +49,35 @@ def numeric_input():
             f"{message}. Encode text and categorical features first (OneHotEncoder or "
             "OrdinalEncoder, in a ColumnTransformer for mixed columns)."
         ) from error
+
+
+def validated_training_data(estimator, X, y, reset):
+    """``X, y`` checked by scikit-learn's ``validate_data`` for a fit: float32 kept, CSR
+    sparse accepted, several outputs allowed, numeric ``y`` for regressors."""
+    with numeric_input():
+        return validate_data(
+            estimator,
+            X,
+            y,
+            reset=reset,
+            accept_sparse="csr",
+            dtype=FLOAT_DTYPES,
+            multi_output=True,
+            y_numeric=is_regressor(estimator),
+        )
+
+
+def validated_input(estimator, X):
+    """``X`` checked for predicting with a fitted ``estimator`` (its feature count and names)."""
+    with numeric_input():
+        return validate_data(estimator, X, reset=False, accept_sparse="csr", dtype=FLOAT_DTYPES)
+
+
+def fit_seed_sequence(random_state, t):
+    """The ``numpy.random.SeedSequence`` a fit draws its seeds from: fixed by
+    ``random_state``, and different for each continued fit (``t``: samples seen so far)."""
+    entropy = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return np.random.SeedSequence(int(entropy), spawn_key=(t,))
 
 
 def rose_after_its_best(loss_curve, tol):

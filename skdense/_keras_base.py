@@ -15,18 +15,20 @@ from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils import check_random_state
+from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, Options
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
-    validate_data,
 )
 
 from skdense import _keras_routing, _runtime
-from skdense._base import _FLOAT_DTYPES
-from skdense._fit_guards import numeric_input, unchanged_on_failure
+from skdense._fit_guards import (
+    fit_seed_sequence,
+    unchanged_on_failure,
+    validated_input,
+    validated_training_data,
+)
 from skdense._spec import TrainingConfig, TrainingState
 from skdense._validation_split import hold_out_validation, training_data
 
@@ -158,17 +160,7 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
     @unchanged_on_failure
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         continuing = (incremental or self.warm_start) and hasattr(self, "_architecture")
-        with numeric_input():
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                reset=not continuing,
-                accept_sparse="csr",
-                dtype=_FLOAT_DTYPES,
-                multi_output=True,
-                y_numeric=isinstance(self, RegressorMixin),
-            )
+        X, y = validated_training_data(self, X, y, reset=not continuing)
         y = self._check_target_shape(y)
         if continuing:
             targets = self._targets
@@ -181,11 +173,9 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         sample_weight = self._training_sample_weight(y, sample_weight)
         params = self.get_params(deep=False)
         fit_options = {**params, **_keras_routing.routed(params, "fit")}
-        entropy = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         state = copy.deepcopy(self._training_state) if continuing else TrainingState()
-        split_seed, build_seed, dropout_seed, shuffle_seed = np.random.SeedSequence(
-            int(entropy), spawn_key=(state.t,)
-        ).spawn(4)
+        seeds = fit_seed_sequence(self.random_state, state.t)
+        split_seed, build_seed, dropout_seed, shuffle_seed = seeds.spawn(4)
         state.n_iter = 0
 
         _runtime.load_keras()  # Keras loads at the first fit, never at import
@@ -347,8 +337,7 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         """The model's outputs for ``X`` as a 2-D array, float64 for float64 ``X`` (as
         scikit-learn's estimators give)."""
         check_is_fitted(self, "_architecture")
-        with numeric_input():
-            X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
+        X = validated_input(self, X)
         _runtime.load_keras()
         from skdense._keras_network import borrow_keras_network
 

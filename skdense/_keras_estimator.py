@@ -7,14 +7,17 @@ the rows (Keras takes the last rows); a parameter that nothing uses is an error 
 batch loss is the sample-weighted mean (Keras divides by the batch's row count).
 """
 
-import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.utils import compute_sample_weight
 from sklearn.utils._param_validation import Options
 from sklearn.utils.validation import column_or_1d
 
 from skdense._keras_base import BaseKerasEstimator
-from skdense._targets import KerasClassTargets, RegressionTargets, is_categorical_crossentropy
+from skdense._targets import (
+    KerasClassTargets,
+    RegressionTargets,
+    class_weighted,
+    is_categorical_crossentropy,
+)
 
 
 class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
@@ -178,10 +181,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         return y
 
     def _training_sample_weight(self, y, sample_weight):
-        if self.class_weight is None:
-            return sample_weight
-        weights = compute_sample_weight(self.class_weight, y)
-        return (sample_weight * weights).astype(np.float32)
+        return class_weighted(sample_weight, self.class_weight, y)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

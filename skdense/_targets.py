@@ -11,7 +11,16 @@ import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+
+def class_weighted(sample_weight, class_weight, y):
+    """``sample_weight`` (float32) times each row's ``class_weight`` (a dict or "balanced",
+    as scikit-learn's ``compute_sample_weight`` takes it; None leaves it as it is)."""
+    if class_weight is None:
+        return sample_weight
+    return sample_weight * compute_sample_weight(class_weight, y).astype(np.float32)
 
 
 def _label_encoding(y, kind, classes=None):

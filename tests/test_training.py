@@ -57,7 +57,9 @@ def test_early_stopping_uses_a_stratified_validation_split_and_restores_best(mul
     # the weights kept are the best epoch's: rescoring the same validation rows reproduces it
     from sklearn.model_selection import train_test_split
 
-    seed = clf._seed_sequence(type(clf._training_state)()).spawn(3)[0]
+    from skdense._fit_guards import fit_seed_sequence
+
+    seed = fit_seed_sequence(clf.random_state, 0).spawn(3)[0]
     _, X_val, _, y_val = train_test_split(
         X, y, test_size=0.2, stratify=y, random_state=int(seed.generate_state(1)[0] % 2**31)
     )
