@@ -171,7 +171,7 @@ class KerasNetwork(TrainableNetwork):
         self.model = deserialize(architecture.model)
         self.training_model = self.model
         self.optimizer = optimizer = deserialize(architecture.optimizer_config)
-        self.per_sample_loss = unreduced(keras.losses.get(json.loads(architecture.loss)))
+        self._unreduced_loss = unreduced(keras.losses.get(json.loads(architecture.loss)))
         self.n_features = architecture.n_features
         self.n_outputs = math.prod(self.model.output_shape[1:])
         self.n_weights = sum(math.prod(v.shape) for v in self.model.trainable_weights)
@@ -189,9 +189,9 @@ class KerasNetwork(TrainableNetwork):
         )
         self._set_up()
 
-    def _per_sample(self, y, outputs):
+    def per_sample_loss(self, y, outputs):
         y = ops.reshape(y, (-1, self.architecture.n_targets))
-        losses = self.per_sample_loss(y, ops.cast(outputs, "float32"))
+        losses = self._unreduced_loss(y, ops.cast(outputs, "float32"))
         if len(losses.shape) > 1:  # per time step or position: their mean, as Keras takes
             losses = ops.mean(ops.reshape(losses, (ops.shape(losses)[0], -1)), axis=1)
         return losses
@@ -199,19 +199,11 @@ class KerasNetwork(TrainableNetwork):
     def batch_loss(self, y, outputs, sample_weight, penalties=()):
         """The weighted mean of the model's loss over the batch, plus its regularization
         penalties as Keras adds them (unscaled)."""
-        total = ops.sum(self._per_sample(y, outputs) * sample_weight)
+        total = ops.sum(self.per_sample_loss(y, outputs) * sample_weight)
         loss = ops.divide_no_nan(total, ops.sum(sample_weight))
         if penalties:
             loss = loss + ops.sum(ops.stack([ops.cast(p, "float32") for p in penalties]))
         return loss
-
-    def evaluate(self, data):
-        """``(weighted mean loss without penalties, outputs)`` on ``data``."""
-        outputs = self.predict_logits(data.x)
-        per_sample = ops.convert_to_numpy(self._per_sample(data.y, outputs))
-        weight_sum = float(np.sum(data.sample_weight))
-        loss_sum = float(np.dot(per_sample.astype(np.float64), data.sample_weight))
-        return (loss_sum / weight_sum if weight_sum else 0.0), outputs
 
 
 def unreduced(loss):

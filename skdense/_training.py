@@ -139,6 +139,18 @@ class TrainableNetwork:
         zero-weight rows (the padding of a partial batch) must change nothing."""
         raise NotImplementedError
 
+    def per_sample_loss(self, y, outputs):
+        """The loss of each row, without penalties, in ``keras.ops``."""
+        raise NotImplementedError
+
+    def evaluate(self, data):
+        """``(weighted mean loss without penalties, outputs)`` on ``data``."""
+        outputs = self.predict_logits(data.x)
+        per_sample = keras.ops.convert_to_numpy(self.per_sample_loss(data.y, outputs))
+        weight_sum = float(np.sum(data.sample_weight))
+        loss_sum = float(np.dot(per_sample.astype(np.float64), data.sample_weight))
+        return (loss_sum / weight_sum if weight_sum else 0.0), outputs
+
     # state ------------------------------------------------------------------------------
 
     def load(self, weights, optimizer_state, seed_sequence):
@@ -263,13 +275,8 @@ class CompiledNetwork(TrainableNetwork):
         reseed_dropout(self.model, dropout_seeds)
         self.set_optimizer_state(self._initial_optimizer_state)
 
-    def evaluate(self, data):
-        """``(weighted mean loss without penalty, logits)`` on ``data``."""
-        logits = self.predict_logits(data.x)
-        per_sample = _losses.per_sample_loss(self.loss, data.y, logits)
-        weight_sum = float(np.sum(data.sample_weight))
-        loss_sum = float(np.dot(keras.ops.convert_to_numpy(per_sample), data.sample_weight))
-        return (loss_sum / weight_sum if weight_sum else 0.0), logits
+    def per_sample_loss(self, y, outputs):
+        return _losses.per_sample_loss(self.loss, y, outputs)
 
 
 # --- lending compiled networks ---------------------------------------------------------------
