@@ -1,10 +1,11 @@
-"""The JAX backend: a whole epoch in one ``jax.jit`` + ``lax.scan``, through Keras's stateless API.
+"""The JAX backend: a whole epoch in one ``jax.jit`` loop, through Keras's stateless API.
 
 The network's variables stay Keras variables; an epoch reads their values, runs the compiled
-scan over a ``[n_batches, batch]`` block of row indices with ``model.stateless_call`` and
-``optimizer.stateless_apply`` (Keras's public functional API), then writes the new values
-back, so callbacks, ``get_weights`` and the optimizer see what they would on TensorFlow. The
-last partial batch runs as one more compiled step with its true size.
+loop over the first batches of a ``[n_batches, batch]`` block of row indices with
+``model.stateless_call`` and ``optimizer.stateless_apply`` (Keras's public functional API),
+then writes the new values back, so callbacks, ``get_weights`` and the optimizer see what they
+would on TensorFlow. The last partial batch runs padded in the block, or, with batch
+normalization, as one more compiled step with its true size.
 
 XLA always compiles here, so compiled programs are kept in JAX's persistent compilation cache
 (on disk, shared by worker processes and later runs): see :func:`prepare_process`.
