@@ -9,20 +9,21 @@ training record. Nothing traced or built is pickled; ``model_`` is rebuilt from 
 """
 
 import copy
+import inspect
 import math
 import weakref
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.utils._param_validation import HasMethods, Interval, Options
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
 )
 
-from skdense import _keras_routing, _runtime
+from skdense import _keras_io, _keras_routing, _runtime
 from skdense._fit_guards import (
     fit_seed_sequence,
     unchanged_on_failure,
@@ -34,6 +35,7 @@ from skdense._validation_split import hold_out_validation, training_data
 
 _standalone_models = weakref.WeakKeyDictionary()  # estimator -> (weights, model_)
 _DEFAULT_BATCH_SIZE = 32  # Keras's, when batch_size is None
+_VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 
 
 class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
@@ -44,7 +46,7 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "optimizer": [str, type, HasMethods(["apply", "get_config"])],
-        "loss": [str, type, callable, None],
+        "loss": [str, type, callable, list, dict, None],
         "metrics": [list, None],
         "batch_size": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1}), None],
         "verbose": ["verbose"],
@@ -53,6 +55,7 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         "shuffle": ["boolean"],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
+        "input_columns": [dict, None],
     }
 
     @abstractmethod
@@ -72,6 +75,7 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         shuffle=True,
         epochs=1,
         device="auto",
+        input_columns=None,
         **kwargs,
     ):
         self.model = model
@@ -87,10 +91,25 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         self.shuffle = shuffle
         self.epochs = epochs
         self.device = device
+        self.input_columns = input_columns
         # Routed (model__units) and bare (units) parameters, as scikeras stores them.
         vars(self).update(kwargs)
 
     # --- parameters: the named ones, plus the routed and bare ones given ---------------------
+
+    @classmethod
+    def _get_param_names(cls):
+        """The parameters of every ``__init__`` from this class up to the base: a subclass
+        may declare only ``model`` and pass the rest through ``**kwargs``, as scikeras's
+        documented subclasses do."""
+        names = set()
+        for klass in cls.__mro__:
+            if not issubclass(klass, BaseKerasEstimator) or "__init__" not in vars(klass):
+                continue
+            for parameter in inspect.signature(vars(klass)["__init__"]).parameters.values():
+                if parameter.name != "self" and parameter.kind not in _VARIADIC:
+                    names.add(parameter.name)
+        return sorted(names)
 
     def _extra_params(self):
         named = set(self._get_param_names())
@@ -152,6 +171,56 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
     def _training_sample_weight(self, y, sample_weight):
         return sample_weight
 
+    #: scikeras's hooks: a subclass may return a scikit-learn transformer that turns X into
+    #: the model's inputs (an array, a list or a dict of arrays), or y into its targets
+    #: (``transform``) and the model's outputs back into predictions (``inverse_transform``).
+    feature_encoder = None
+    target_encoder = None
+
+    # --- the arrays the core trains on ------------------------------------------------------
+
+    def _training_arrays(self, X, y, fresh):
+        """``(X, y)`` as the core trains on them, validated: a model's several inputs
+        packed side by side into one matrix (see :mod:`skdense._keras_io`), several
+        targets into one 2-D ``y``."""
+        y, keys, widths = _keras_io.stacked_targets(y)
+        if fresh:
+            self._target_groups = (keys, widths)
+            self._input_source = "arrays" if _keras_io.several_arrays(X) else "X"
+            if self._input_source == "arrays":
+                self._input_layout = _keras_io.Layout.of(X)
+        if self._input_source == "arrays":
+            X = self._input_layout.pack(X)
+        X, y = validated_training_data(self, X, y, reset=fresh)
+        return self._model_inputs(X, fresh), y
+
+    def _model_inputs(self, X, fresh=False):
+        """Validated ``X`` as the model's packed inputs: split by the ``feature_encoder``
+        or into ``input_columns``, when there is one."""
+        source = getattr(self, "_input_source", "X")
+        if source == "arrays":
+            return X
+        if self.feature_encoder is not None:
+            if fresh:
+                self.feature_encoder_ = self.feature_encoder.fit(X)
+            parts = self.feature_encoder_.transform(X)
+        elif self.input_columns is not None:
+            names = getattr(self, "feature_names_in_", None)
+            parts = _keras_io.column_groups(X, self.input_columns, names)
+        else:
+            if fresh:
+                self._input_layout = None
+            return X
+        if fresh:
+            self._input_layout = _keras_io.Layout.of(parts)
+        return self._input_layout.pack(parts)
+
+    def _new_targets(self, y, classes):
+        if self.target_encoder is not None:
+            score_name = "accuracy" if is_classifier(self) else "r2"
+            return _keras_io.EncoderTargets(self.target_encoder, y, self.scorer, score_name)
+        return self._make_targets(y, classes)
+
     def _check_target_shape(self, y):
         return y
 
@@ -160,13 +229,13 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
     @unchanged_on_failure
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         continuing = (incremental or self.warm_start) and hasattr(self, "_architecture")
-        X, y = validated_training_data(self, X, y, reset=not continuing)
+        X, y = self._training_arrays(X, y, fresh=not continuing)
         y = self._check_target_shape(y)
         if continuing:
             targets = self._targets
             targets.check_compatible(y)
         else:
-            targets = self._make_targets(y, classes)
+            targets = self._new_targets(y, classes)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float32, ensure_non_negative=True
         )
@@ -179,7 +248,7 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         state.n_iter = 0
 
         _runtime.load_keras()  # Keras loads at the first fit, never at import
-        from skdense import _keras_network
+        from skdense import _keras_build, _keras_network
         from skdense._keras_metrics import EpochMetrics
         from skdense._training import train
 
@@ -190,7 +259,9 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             else:
                 meta = self._metadata(X, y, targets)
                 n_targets = targets.encode(y[:1]).shape[1]
-                architecture, weights = self._build(params, meta, targets, n_targets, build_seed)
+                architecture, weights, targets = _keras_build.build(
+                    self, params, meta, targets, (X.shape[1], n_targets), build_seed
+                )
                 optimizer_state = None
             if fit_options["validation_split"]:
                 data, validation = hold_out_validation(
@@ -198,7 +269,7 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 )
             else:
                 data, validation = training_data(X, y, targets, sample_weight), None
-            callbacks = _keras_network.make_callbacks(
+            callbacks = _keras_build.make_callbacks(
                 fit_options["callbacks"], _keras_routing.routed(params, "callbacks")
             )
             with _keras_network.borrow_keras_network(architecture, device) as network:
@@ -227,8 +298,8 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
     def _metadata(self, X, y, targets):
         """What the build function's ``meta`` holds, set as fitted attributes too (scikeras)."""
         meta = {
-            "n_features_in_": X.shape[1],
-            "X_shape_": X.shape,
+            "n_features_in_": self.n_features_in_,  # X's as given, before any encoder
+            "X_shape_": (X.shape[0], self.n_features_in_),
             "X_dtype_": X.dtype,
             "y_dtype_": y.dtype,
             "y_ndim_": y.ndim,
@@ -236,81 +307,15 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         }
         if hasattr(self, "feature_names_in_"):
             meta["feature_names_in_"] = self.feature_names_in_
+        layout = self._input_layout
+        if layout is not None and layout.call != "tensor":  # several inputs: their shapes
+            shapes = dict(zip(layout.keys, layout.shapes, strict=True))
+            meta["input_shapes_"] = shapes if layout.call == "dict" else list(layout.shapes)
         vars(self).update(meta)
         return dict(meta)
 
-    def _build(self, params, meta, targets, n_targets, seed):
-        """Call the build function; ``(KerasArchitecture, initial weights)`` of its model."""
-        from skdense import _keras_metrics, _keras_network
-
-        bare = {k: v for k, v in self._extra_params().items() if "__" not in k}
-        compile_options = {**params, **_keras_routing.routed(params, "compile")}
-        model_param = self.model
-        is_instance = hasattr(model_param, "get_config") and hasattr(model_param, "layers")
-        build_fn = (lambda: model_param) if is_instance else model_param
-        if model_param is None:
-            raise ValueError(
-                f"{type(self).__name__} needs `model`: a function returning a Keras model, "
-                "or a keras.Model instance."
-            )
-        optimizer, loss = compile_options["optimizer"], compile_options["loss"]
-        _keras_routing.check_consumed(
-            params,
-            bare,
-            build_fn,
-            _keras_network.optimizer_class(optimizer),
-            _keras_network.loss_class(loss) if loss is not None else None,
-            [c for c in (self.callbacks or ()) if isinstance(c, type)],
-        )
-        optimizer = _keras_network.make_optimizer(
-            optimizer, _keras_routing.routed(params, "optimizer")
-        )
-        if loss is not None:
-            loss = _keras_network.make_loss(loss, _keras_routing.routed(params, "loss"))
-        metrics = _keras_metrics.instantiate(self.metrics, *_keras_routing.metric_options(params))
-        compile_kwargs = {"optimizer": optimizer, "loss": loss, "metrics": metrics}
-        extras = {"meta": meta, "compile_kwargs": compile_kwargs, "params": params}
-        arguments = _keras_routing.build_arguments(build_fn, bare, params, extras)
-        with _keras_network.seeded(int(seed.generate_state(1)[0] % 2**31)):
-            model = build_fn(**arguments)
-        _keras_network.check_serializable_layers(model)
-        model, compiled_loss, compiled_optimizer, compiled_metrics = _keras_network.prepared_model(
-            model, meta["n_features_in_"]
-        )
-        self._check_model_sizes(model, meta["n_features_in_"], targets)
-        metrics = compiled_metrics or _keras_metrics.serialize(metrics)
-        if compiled_loss is not None:  # the build function compiled it: its settings win
-            loss, optimizer = compiled_loss, compiled_optimizer
-        if loss is None:
-            raise ValueError(
-                f"{type(self).__name__} has no loss to train with: pass `loss=` (for example "
-                "loss='sparse_categorical_crossentropy') or compile the model in the build "
-                "function."
-            )
-        architecture = _keras_network.architecture(
-            model, loss, optimizer, meta["n_features_in_"], n_targets, metrics
-        )
-        return architecture, _keras_network.values(model.weights)
-
-    def _check_model_sizes(self, model, n_features, targets):
-        """Raise before training when the model cannot take ``X`` or fit the targets: Keras
-        would fail inside the compiled epoch, or broadcast the loss silently."""
-        from skdense._keras_network import model_sizes
-
-        n_inputs, n_outputs = model_sizes(model)
-        if n_inputs is not None and n_inputs != n_features:
-            raise ValueError(
-                f"The model built by {type(self).__name__} takes {n_inputs} input features, "
-                f"but X has {n_features} features (n_features_in_={n_features}). Build its "
-                "input from meta['n_features_in_']."
-            )
-        allowed, expected = self._output_sizes(targets)
-        if n_outputs is not None and n_outputs not in allowed:
-            raise ValueError(
-                f"The model built by {type(self).__name__} has {n_outputs} output "
-                f"unit{'s' if n_outputs != 1 else ''}, "
-                f"but the targets need {expected}."
-            )
+    def _target_metadata(self, y, targets):
+        return targets.metadata()
 
     def _training_config(self, max_epochs, data, options, architecture, targets, callbacks):
         batch_size = options["batch_size"]
@@ -337,7 +342,9 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         """The model's outputs for ``X`` as a 2-D array, float64 for float64 ``X`` (as
         scikit-learn's estimators give)."""
         check_is_fitted(self, "_architecture")
-        X = validated_input(self, X)
+        if getattr(self, "_input_source", "X") == "arrays":
+            X = self._input_layout.pack(X)
+        X = self._model_inputs(validated_input(self, X))
         _runtime.load_keras()
         from skdense._keras_network import borrow_keras_network
 
@@ -348,6 +355,29 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             network.model.set_weights(self._model_weights)
             outputs = network.predict_logits(X)
         return outputs.reshape(len(outputs), -1).astype(X.dtype, copy=False)
+
+    def score(self, X, y, sample_weight=None):
+        """The estimator's ``scorer`` on ``X``'s predictions: accuracy for classifiers (the
+        mean over outputs for several), R² for regressors, as in scikeras.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), or a dict or list
+            of arrays for a model with several inputs
+            The input rows.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), or a list or dict
+            of arrays
+            The true targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        score : float
+            The score.
+        """
+        y, _, _ = _keras_io.stacked_targets(y)
+        return self.scorer(y, self.predict(X), sample_weight=sample_weight)
 
     @property
     def model_(self):

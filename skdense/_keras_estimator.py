@@ -8,15 +8,19 @@ batch loss is the sample-weighted mean (Keras divides by the batch's row count).
 """
 
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Options
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import column_or_1d
 
 from skdense._keras_base import BaseKerasEstimator
 from skdense._targets import (
     KerasClassTargets,
+    MultiOutputClassTargets,
     RegressionTargets,
     class_weighted,
     is_categorical_crossentropy,
+    multioutput_accuracy,
 )
 
 
@@ -140,6 +144,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         shuffle=True,
         epochs=1,
         device="auto",
+        input_columns=None,
         class_weight=None,
         **kwargs,
     ):
@@ -157,23 +162,32 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             shuffle=shuffle,
             epochs=epochs,
             device=device,
+            input_columns=input_columns,
             **kwargs,
         )
         self.class_weight = class_weight
 
     def _make_targets(self, y, classes):
+        if y.ndim == 2 and type_of_target(y) == "multiclass-multioutput":  # one per output
+            loss = self.loss
+            one_hot = (
+                [is_categorical_crossentropy(item) for item in loss]
+                if isinstance(loss, list)
+                else is_categorical_crossentropy(loss)
+            )
+            return MultiOutputClassTargets(y, one_hot, classes)
         return KerasClassTargets(y, is_categorical_crossentropy(self.loss), classes)
 
-    def _target_metadata(self, y, targets):
-        return targets.metadata()
-
     def _output_sizes(self, targets):
-        n_classes = len(targets.classes_)
-        if targets.kind == "multilabel-indicator":
-            return (n_classes,), f"{n_classes} units, one per label"
-        if targets.kind == "binary" and not targets.one_hot:
-            return (1, 2), "1 sigmoid unit or 2 softmax units, for the 2 classes"
-        return (n_classes,), f"{n_classes} units, one per class ({n_classes} classes)"
+        return targets.output_sizes()
+
+    score = BaseKerasEstimator.score  # before ClassifierMixin's: it takes several outputs
+
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        """What ``score`` computes: accuracy, the mean over outputs for several (scikeras's
+        hook: a subclass may override it)."""
+        return multioutput_accuracy(y_true, y_pred, **kwargs)
 
     def _check_target_shape(self, y):
         if y.ndim == 2 and y.shape[1] == 1:  # a column of labels, with scikit-learn's warning
@@ -326,6 +340,7 @@ validation_split, shuffle, epochs, device, **kwargs
         shuffle=True,
         epochs=1,
         device="auto",
+        input_columns=None,
         **kwargs,
     ):
         super().__init__(
@@ -342,6 +357,7 @@ validation_split, shuffle, epochs, device, **kwargs
             shuffle=shuffle,
             epochs=epochs,
             device=device,
+            input_columns=input_columns,
             **kwargs,
         )
 
@@ -349,11 +365,20 @@ validation_split, shuffle, epochs, device, **kwargs
         # "squared_error" only picks the identity output: the user's model makes its own.
         return RegressionTargets(y, "squared_error")
 
+    score = BaseKerasEstimator.score
+
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        """What ``score`` computes: R² (scikeras's hook: a subclass may override it)."""
+        return r2_score(y_true, y_pred, **kwargs)
+
     def _output_sizes(self, targets):
         n = targets.n_outputs
         return (n,), f"{n} unit{'s' if n > 1 else ''}, one per target column"
 
     def _target_metadata(self, y, targets):
+        if hasattr(targets, "metadata"):  # a scikeras target_encoder's
+            return targets.metadata()
         return {
             "n_outputs_": targets.n_outputs,
             "n_outputs_expected_": 1,

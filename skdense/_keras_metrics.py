@@ -73,6 +73,7 @@ class EpochMetrics:
 
     def __init__(self, serialized, network):
         self.model = network.model
+        self.network = network
         self.n_targets = network.architecture.n_targets
         self.metrics = deserialize(serialized)
         # Also with no metrics: the pooled model may hold the previous fit's.
@@ -83,13 +84,22 @@ class EpochMetrics:
 
     def _measure(self, y, outputs, prefix):
         y = np.asarray(y).reshape(len(y), self.n_targets)
+        y, outputs = self.network.structured(y, outputs)  # one entry per model output
         self.model.reset_metrics()
         results = self.model.compute_metrics(None, y, outputs)
         return {
-            prefix + name: float(keras.ops.convert_to_numpy(value))
+            prefix + self._user_name(name): float(keras.ops.convert_to_numpy(value))
             for name, value in results.items()
             if name != "loss"  # the loss tracker of Keras's own loop, unused here
         }
+
+    def _user_name(self, name):
+        """A per-output metric's name (``layer_3_mae``) with the output layer's own name
+        (``price_mae``), as the user's model names it."""
+        for position_name, user_name in self.network.architecture.output_layer_names:
+            if name.startswith(position_name + "_"):
+                return user_name + name[len(position_name) :]
+        return name
 
     def __call__(self, network, data, validation=None):
         """``{name: value}`` on the training ``data`` and, given ``(validation data, its

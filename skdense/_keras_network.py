@@ -9,17 +9,14 @@ network. Weights always travel separately, as numpy arrays.
 """
 
 import contextlib
-import inspect
 import json
 import math
-import random
 
 import keras
-import numpy as np
 from keras import ops
 
 from skdense import _keras_metrics, _runtime
-from skdense._pool import BUILD_LOCK, borrow
+from skdense._pool import borrow
 from skdense._spec import KerasArchitecture
 from skdense._training import TrainableNetwork
 
@@ -56,10 +53,14 @@ def _canonical_names(config, names):
     return config
 
 
-def architecture(model, loss, optimizer, n_features, n_targets, metrics="[]"):
-    """The :class:`KerasArchitecture` of a built ``model`` trained with ``loss`` and
-    ``optimizer`` (Keras objects) on ``n_targets`` columns of encoded targets, measured with
-    ``metrics`` (serialized by :func:`skdense._keras_metrics.serialize`)."""
+def architecture(
+    model, loss, optimizer, n_features, n_targets, metrics="[]", ports=(None, (), ())
+):
+    """The :class:`KerasArchitecture` of a built ``model`` trained with ``loss`` (a Keras
+    loss, or a list of one per output) and ``optimizer`` on ``n_targets`` columns of
+    encoded targets, measured with ``metrics`` (serialized by
+    :func:`skdense._keras_metrics.serialize`); ``ports`` are its ``(ModelInputs,
+    ModelOutput records, loss weights)`` when it has several inputs or outputs."""
     model_config = _json(model, "model")
     names = {
         model.name: "model",
@@ -73,9 +74,14 @@ def architecture(model, loss, optimizer, n_features, n_targets, metrics="[]"):
         config.pop("learning_rate")
     config.pop("name", None)
     optimizer_key = json.dumps([type(optimizer).__name__, config], sort_keys=True, default=repr)
+    inputs, outputs, loss_weights = ports
+    if isinstance(loss, list):
+        serialized_loss = json.dumps([json.loads(_json(item, "loss")) for item in loss])
+    else:
+        serialized_loss = _json(loss, "loss")
     return KerasArchitecture(
         model=canonical,
-        loss=_json(loss, "loss"),
+        loss=serialized_loss,
         optimizer=optimizer_key,
         n_features=int(n_features),
         n_targets=int(n_targets),
@@ -83,6 +89,14 @@ def architecture(model, loss, optimizer, n_features, n_targets, metrics="[]"):
         optimizer_config=_json(optimizer, "optimizer"),
         learning_rate=learning_rate,
         metrics=metrics,
+        inputs=inputs,
+        outputs=tuple(outputs),
+        loss_weights=tuple(loss_weights),
+        output_layer_names=tuple(
+            (names[name], name)
+            for name in (getattr(model, "output_names", None) or ())
+            if name in names
+        ),
     )
 
 
@@ -119,49 +133,6 @@ def _is_keras_class(cls):
     return cls.__module__ == "keras" or cls.__module__.startswith("keras.")
 
 
-def check_serializable_layers(model):
-    """Raise a ``TypeError`` naming each custom layer class of ``model`` that Keras could
-    not rebuild from the model's configuration, which is how skdense trains, predicts and
-    stores it."""
-    unregistered = sorted(
-        {
-            f"{cls.__module__}.{cls.__qualname__}"
-            for cls in (type(layer) for layer in [model, *_all_layers(model)])
-            if not _is_keras_class(cls)
-            and keras.saving.get_registered_object(keras.saving.get_registered_name(cls))
-            is not cls
-        }
-    )
-    if unregistered:
-        raise TypeError(
-            f"The model uses custom Keras classes that are not registered: "
-            f"{', '.join(unregistered)}. skdense rebuilds the model from its configuration "
-            "(to train it, and when a fitted estimator is loaded), which Keras can do only "
-            "for registered classes: decorate each with "
-            "@keras.saving.register_keras_serializable(package=...), in a module that is "
-            "imported wherever the estimator is loaded, and give it get_config() when its "
-            "constructor takes arguments."
-        )
-
-
-def model_sizes(model):
-    """``(input features, output units)`` of a built model; ``None`` for a size that its
-    shapes do not fix (several inputs, unknown dimensions, a subclassed model)."""
-
-    def size(shape):
-        if not isinstance(shape, tuple) or any(d is None for d in shape[1:]):
-            return None  # a list of shapes (several inputs or outputs), or unknown
-        return math.prod(shape[1:])
-
-    def shape(name):
-        try:
-            return getattr(model, name, None)
-        except (ValueError, RuntimeError):  # Keras raises for a model it cannot tell
-            return None
-
-    return size(shape("input_shape")), size(shape("output_shape"))
-
-
 class KerasNetwork(TrainableNetwork):
     """A pooled network for a user's model: trained on the model's own outputs."""
 
@@ -169,11 +140,13 @@ class KerasNetwork(TrainableNetwork):
         self.architecture = architecture
         self.device = device
         self.model = deserialize(architecture.model)
-        self.training_model = self.model
+        several = architecture.inputs is not None or architecture.outputs
+        self.training_model = packed_model(self.model, architecture) if several else self.model
         self.optimizer = optimizer = deserialize(architecture.optimizer_config)
-        self._unreduced_loss = unreduced(keras.losses.get(json.loads(architecture.loss)))
+        self._unreduced_losses = [unreduced(loss) for loss in losses(architecture)]
+        self._loss_weights = architecture.loss_weights or (1.0,) * len(self._unreduced_losses)
         self.n_features = architecture.n_features
-        self.n_outputs = math.prod(self.model.output_shape[1:])
+        self.n_outputs = math.prod(self.training_model.output_shape[1:])
         self.n_weights = sum(math.prod(v.shape) for v in self.model.trainable_weights)
         layers = list(_all_layers(self.model))
         self.exact_last_batch = any(
@@ -191,10 +164,33 @@ class KerasNetwork(TrainableNetwork):
 
     def per_sample_loss(self, y, outputs):
         y = ops.reshape(y, (-1, self.architecture.n_targets))
-        losses = self._unreduced_loss(y, ops.cast(outputs, "float32"))
-        if len(losses.shape) > 1:  # per time step or position: their mean, as Keras takes
-            losses = ops.mean(ops.reshape(losses, (ops.shape(losses)[0], -1)), axis=1)
-        return losses
+        outputs = ops.cast(outputs, "float32")
+        if not self.architecture.outputs:
+            return _per_row(self._unreduced_losses[0](y, outputs))
+        # Several outputs: Keras's total, each output's loss times its weight, row by row.
+        total, start = 0.0, 0
+        for output, loss, weight in zip(
+            self.architecture.outputs, self._unreduced_losses, self._loss_weights, strict=True
+        ):
+            predicted = ops.reshape(outputs[:, start : start + output.size], (-1, *output.shape))
+            start += output.size
+            target = y[:, output.target_start : output.target_stop]
+            if output.target_stop - output.target_start == output.size:
+                target = ops.reshape(target, (-1, *output.shape))
+            total = total + weight * _per_row(loss(target, predicted))
+        return total
+
+    def structured(self, y, outputs):
+        """Encoded targets and packed outputs (numpy) as lists, one entry per model output
+        (as Keras's metrics take them), or as they are for one output."""
+        if not self.architecture.outputs:
+            return y, outputs
+        ys, predictions, start = [], [], 0
+        for output in self.architecture.outputs:
+            ys.append(y[:, output.target_start : output.target_stop])
+            predictions.append(outputs[:, start : start + output.size].reshape(-1, *output.shape))
+            start += output.size
+        return ys, predictions
 
     def batch_loss(self, y, outputs, sample_weight, penalties=()):
         """The weighted mean of the model's loss over the batch, plus its regularization
@@ -204,6 +200,40 @@ class KerasNetwork(TrainableNetwork):
         if penalties:
             loss = loss + ops.sum(ops.stack([ops.cast(p, "float32") for p in penalties]))
         return loss
+
+
+def _per_row(losses):
+    """Per-row losses; a loss per time step or position becomes their mean, as in Keras."""
+    if len(losses.shape) > 1:
+        losses = ops.mean(ops.reshape(losses, (ops.shape(losses)[0], -1)), axis=1)
+    return losses
+
+
+def losses(architecture):
+    """The architecture's losses as Keras objects: one per output, or the one loss."""
+    config = json.loads(architecture.loss)
+    items = config if isinstance(config, list) else [config]
+    return [keras.losses.get(item) for item in items]
+
+
+def packed_model(model, architecture):
+    """A functional model around the user's ``model``: the packed matrix of all its inputs
+    in (sliced and reshaped into them), all its outputs out, flattened side by side. It
+    shares the user's layers and variables, so training it trains them."""
+    packed = keras.Input((architecture.n_features,))
+    inputs = architecture.inputs
+    if inputs is None:
+        arguments = packed
+    else:
+        tensors = [ops.reshape(packed[:, s.start : s.stop], (-1, *s.shape)) for s in inputs.slots]
+        if inputs.call == "dict":
+            arguments = {slot.key: t for slot, t in zip(inputs.slots, tensors, strict=True)}
+        else:
+            arguments = tensors[0] if inputs.call == "tensor" else tensors
+    outputs = [
+        ops.reshape(o, (-1, math.prod(o.shape[1:]))) for o in keras.tree.flatten(model(arguments))
+    ]
+    return keras.Model(packed, outputs[0] if len(outputs) == 1 else ops.concatenate(outputs, 1))
 
 
 def unreduced(loss):
@@ -223,101 +253,15 @@ def borrow_keras_network(architecture, device):
         yield n
 
 
-@contextlib.contextmanager
-def seeded(seed):
-    """Python's and numpy's global random streams seeded with ``seed`` inside the block and
-    restored after it: Keras draws the seeds of initializers and dropout layers created
-    without one from Python's stream, so a build function then builds the same model."""
-    # One build at a time (see BUILD_LOCK): fits on threads would otherwise draw from each
-    # other's seeded streams.
-    with BUILD_LOCK:
-        python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-        random.seed(seed)
-        np.random.seed(seed)  # noqa: NPY002 - build functions may draw from it
-        try:
-            yield
-        finally:
-            random.setstate(python_state)
-            np.random.set_state(numpy_state)  # noqa: NPY002
-
-
-# --- a fit's Keras objects from the estimator's parameters -----------------------------------
-
-
-def optimizer_class(optimizer):
-    """The Keras optimizer class named or given by ``optimizer`` (``None``: an instance)."""
-    if isinstance(optimizer, str):
-        return type(keras.optimizers.get(optimizer))
-    return optimizer if isinstance(optimizer, type) else None
-
-
-def make_optimizer(optimizer, options):
-    """A new optimizer from a name, class or instance, with ``optimizer__*`` ``options``."""
-    cls = optimizer_class(optimizer)
-    if cls is None:  # an instance: a copy, never the user's object, which would be trained
-        return type(optimizer).from_config({**optimizer.get_config(), **options})
-    return cls(**options)
-
-
-def loss_class(loss):
-    """The Keras ``Loss`` class named or given by ``loss`` (``None``: an instance or a
-    function, which take no options)."""
-    if isinstance(loss, type):
-        return loss
-    if not isinstance(loss, str):
-        return None
-    found = keras.losses.get(loss)
-    if isinstance(found, keras.losses.Loss):
-        return type(found)
-    # A loss function's name, as "sparse_categorical_crossentropy": its class's, unspaced.
-    classes = {
-        name.lower(): obj
-        for name, obj in vars(keras.losses).items()
-        if isinstance(obj, type) and issubclass(obj, keras.losses.Loss)
-    }
-    return classes.get(found.__name__.replace("_", ""))
-
-
-def make_loss(loss, options):
-    """A Keras loss from a name, class, instance or function, with ``loss__*`` ``options``."""
-    cls = loss_class(loss)
-    if cls is not None:
-        return cls(**options)
-    return keras.losses.get(loss) if isinstance(loss, str) else loss
-
-
-def make_callbacks(callbacks, options):
-    """Callback instances as given, classes made with the ``callbacks__*`` ``options`` that
-    they declare."""
-    made = []
-    for callback in callbacks or ():
-        if isinstance(callback, type):
-            names = inspect.signature(callback).parameters
-            callback = callback(**{k: v for k, v in options.items() if k in names})
-        made.append(callback)
-    return made
-
-
-def prepared_model(model, n_features):
-    """``(model, loss, optimizer, metrics)`` of a build function's model: built for
-    ``n_features`` inputs, and with its own loss, optimizer and serialized metrics (``None``
-    when it has none) when the build function compiled it."""
-    if not model.built:
-        model.build((None, n_features))
-    if getattr(model, "compiled", False) and model.loss is not None:
-        metrics = model.get_compile_config().get("metrics")
-        metrics = json.dumps(metrics, sort_keys=True) if metrics else None
-        return model, make_loss(model.loss, {}), model.optimizer, metrics
-    return model, None, None, None
-
-
 def standalone_model(architecture, weights):
     """``model_``: a new Keras model from the user's configuration and ``weights``, compiled
     with its loss and optimizer so that ``evaluate`` and ``fit`` work on it."""
     model = deserialize(architecture.model_config)
     model.set_weights(weights)
+    model_losses = losses(architecture)
     model.compile(
-        loss=keras.losses.get(json.loads(architecture.loss)),
+        loss=model_losses if architecture.outputs else model_losses[0],
+        loss_weights=list(architecture.loss_weights) or None,
         optimizer=deserialize(architecture.optimizer_config),
         metrics=_keras_metrics.deserialize(architecture.metrics),
     )

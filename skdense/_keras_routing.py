@@ -14,7 +14,7 @@ import inspect
 PREFIXES = ("model", "fit", "predict", "compile", "optimizer", "loss", "metrics", "callbacks")
 FIT_OPTIONS = ("batch_size", "epochs", "verbose", "shuffle", "validation_split", "callbacks")
 PREDICT_OPTIONS = ("batch_size", "verbose")
-COMPILE_OPTIONS = ("optimizer", "loss", "metrics")
+COMPILE_OPTIONS = ("optimizer", "loss", "metrics", "loss_weights")
 # What the build function may declare besides its own parameters, as in scikeras.
 BUILD_EXTRAS = ("meta", "compile_kwargs", "params")
 

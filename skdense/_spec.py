@@ -83,6 +83,47 @@ class KerasArchitecture:
     # The metrics to measure each epoch (skdense._keras_metrics.serialize): not part of the
     # compiled network, so networks that differ only in metrics share one.
     metrics: str = dataclasses.field(default="[]", compare=False)
+    # A model with several inputs or outputs (see skdense._keras_io): how the columns of
+    # the one matrix the core trains on map to them. None: one input taking X as it is.
+    inputs: "ModelInputs | None" = None
+    outputs: "tuple[ModelOutput, ...]" = ()  # empty: one output, trained on every target
+    loss_weights: tuple = ()  # one per output, as Keras's compile takes them
+    # (position name, user's name) of each output layer: Keras names per-output metrics
+    # after the pooled model's layers, which are named by position.
+    output_layer_names: tuple = dataclasses.field(default=(), compare=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class InputSlot:
+    """One input of a user's model: columns ``start:stop`` of the packed X, reshaped to
+    ``shape`` per row; ``key`` names it when the model is called with a dict."""
+
+    start: int
+    stop: int
+    shape: tuple
+    key: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelInputs:
+    """How a user's model is called: with a ``"dict"``, a ``"list"`` or one ``"tensor"``."""
+
+    call: str
+    slots: tuple  # of InputSlot, in the order the model takes them
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelOutput:
+    """One output of a user's model (in ``keras.tree.flatten`` order), of ``shape`` per row,
+    trained on columns ``target_start:target_stop`` of the encoded targets."""
+
+    shape: tuple
+    target_start: int
+    target_stop: int
+
+    @property
+    def size(self):
+        return math.prod(self.shape)
 
 
 # scikit-learn's MLP initialisation (``BaseMultilayerPerceptron._init_coef``): kernels *and*

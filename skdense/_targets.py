@@ -258,3 +258,96 @@ class KerasClassTargets:
         if not np.isfinite(outputs).all():
             return np.nan
         return accuracy_score(y, self.predict(outputs), sample_weight=sample_weight)
+
+    def output_sizes(self):
+        """``(allowed numbers of output units, what the targets need, in words)``."""
+        n_classes = len(self.classes_)
+        if self.kind == "multilabel-indicator":
+            return (n_classes,), f"{n_classes} units, one per label"
+        if self.kind == "binary" and not self.one_hot:
+            return (1, 2), "1 sigmoid unit or 2 softmax units, for the 2 classes"
+        return (n_classes,), f"{n_classes} units, one per class ({n_classes} classes)"
+
+
+def multioutput_accuracy(y, y_pred, sample_weight=None):
+    """The mean over columns of the accuracy of each (scikit-learn's ``accuracy_score``
+    takes no multiclass-multioutput targets)."""
+    y, y_pred = np.asarray(y), np.asarray(y_pred)
+    if y.ndim == 1 or type_of_target(y) != "multiclass-multioutput":
+        return accuracy_score(y, y_pred, sample_weight=sample_weight)
+    return float(
+        np.mean(
+            [
+                accuracy_score(y[:, j], y_pred[:, j], sample_weight=sample_weight)
+                for j in range(y.shape[1])
+            ]
+        )
+    )
+
+
+class MultiOutputClassTargets:
+    """Several classification targets, one column of ``y`` each (multiclass-multioutput),
+    for a model with one output per target; each column is encoded as
+    :class:`KerasClassTargets` encodes one (``one_hot`` per column). Probabilities come as
+    a list, one array per output, as scikit-learn's multi-output classifiers give them."""
+
+    score_name = "accuracy"
+    kind = "multiclass-multioutput"
+
+    def __init__(self, y, one_hot, classes=None):
+        one_hot = list(one_hot) if isinstance(one_hot, list | tuple) else [one_hot] * y.shape[1]
+        classes = classes if classes is not None else [None] * y.shape[1]
+        self.outputs = [
+            KerasClassTargets(y[:, j], one_hot[j], classes[j]) for j in range(y.shape[1])
+        ]
+        self.classes_ = [target.classes_ for target in self.outputs]
+        self.output_widths = None  # units per output, in target order: set once built
+
+    def metadata(self):
+        return {
+            "classes_": self.classes_,
+            "n_classes_": [len(c) for c in self.classes_],
+            "n_outputs_": len(self.outputs),
+            "n_outputs_expected_": len(self.outputs),
+            "target_type_": self.kind,
+        }
+
+    def group_widths(self):
+        """Encoded columns per target (one class index, or one-hot)."""
+        return [len(t.classes_) if t.one_hot else 1 for t in self.outputs]
+
+    def check_compatible(self, y, warm_start_fit=False):
+        if y.ndim != 2 or y.shape[1] != len(self.outputs):
+            raise ValueError(f"y must have {len(self.outputs)} columns, as in the first fit.")
+        for j, target in enumerate(self.outputs):
+            target.check_compatible(y[:, j], warm_start_fit)
+
+    def encode(self, y):
+        return np.concatenate([t.encode(y[:, j]) for j, t in enumerate(self.outputs)], axis=1)
+
+    def proba(self, outputs):
+        stops = np.cumsum(self.output_widths)
+        return [
+            target.proba(outputs[:, stop - width : stop])
+            for target, width, stop in zip(self.outputs, self.output_widths, stops, strict=True)
+        ]
+
+    def predict(self, outputs):
+        stops = np.cumsum(self.output_widths)
+        return np.column_stack(
+            [
+                target.predict(outputs[:, stop - width : stop])
+                for target, width, stop in zip(
+                    self.outputs, self.output_widths, stops, strict=True
+                )
+            ]
+        )
+
+    def output_sizes(self):
+        return [target.output_sizes() for target in self.outputs]
+
+    def score(self, outputs, y, sample_weight=None):
+        """The mean accuracy over outputs; NaN for outputs that are not finite."""
+        if not np.isfinite(outputs).all():
+            return np.nan
+        return multioutput_accuracy(y, self.predict(outputs), sample_weight)

@@ -68,3 +68,42 @@ class NamedBuildFunction:
 
     def __repr__(self):
         return self.__wrapped__.__name__
+
+
+def wide_and_deep(meta, units=16):
+    """Two named inputs: ``deep`` through a hidden layer, ``wide`` straight to the output."""
+    import keras
+
+    shapes = meta["input_shapes_"]  # a dict for X as a dict, a list for a list
+    wide_shape, deep_shape = (
+        (shapes["wide"], shapes["deep"]) if isinstance(shapes, dict) else shapes
+    )
+    wide = keras.Input(wide_shape, name="wide")
+    deep = keras.Input(deep_shape, name="deep")
+    hidden = keras.layers.Dense(units, activation="relu")(deep)
+    joined = keras.layers.Concatenate()([wide, hidden])
+    return keras.Model(
+        [wide, deep], keras.layers.Dense(meta["n_classes_"], activation="softmax")(joined)
+    )
+
+
+def two_heads(meta, units=16):
+    """One input, two named regression outputs of one unit each."""
+    import keras
+
+    inputs = keras.Input((meta["n_features_in_"],))
+    hidden = keras.layers.Dense(units, activation="relu")(inputs)
+    first = keras.layers.Dense(1, name="first")(hidden)
+    second = keras.layers.Dense(1, name="second")(hidden)
+    return keras.Model(inputs, [first, second])
+
+
+def binary_and_multiclass_heads(meta):
+    """A sigmoid output for the first target, a softmax output for the second."""
+    import keras
+
+    inputs = keras.Input((meta["n_features_in_"],))
+    hidden = keras.layers.Dense(32, activation="relu")(inputs)
+    binary = keras.layers.Dense(1, activation="sigmoid", name="is_first")(hidden)
+    classes = keras.layers.Dense(meta["n_classes_"][1], activation="softmax", name="cls")(hidden)
+    return keras.Model(inputs, [binary, classes])
