@@ -84,6 +84,28 @@ def check_deploy_onnx(out, output):
     assert "rows: pipeline.predict" in out
 
 
+def check_keras_functional(out, output):
+    assert _number(r"Best: hidden_units=\((\d+),", out) in (256, 128, 64)  # a grid candidate
+    for stack in ("(256, 128, 64, 32)", "(128, 64)", "(64,)"):
+        assert f"hidden_units={stack}" in out  # each candidate's CV accuracy
+    assert "hidden1 (Dense)" in out  # model_.summary(): the build function's layer names
+    assert _number(r"Functional model test accuracy: (\S+)", out) > 0.7  # 10 epochs
+
+
+def check_keras_subclassed(out, output):
+    assert _number(r"Subclassed model test accuracy: (\S+)", out) > 0.7  # 10 epochs
+    assert "model_ holds a MyModel rebuilt from its configuration: units=30" in out
+    assert "same predictions: True, same probabilities: True" in out
+    assert "Unregistered: TypeError: The model uses custom Keras classes that are not " in out
+
+
+def check_scikeras_quickstart(out, output):
+    assert _number(r"predict_proba\(X\): shape \((\d+), 2\)", out) == 1000
+    assert "is_classifier(clf): True" in out
+    # print(gs.best_score_, gs.best_params_): unseeded, one epoch per fit (best of 8: ~0.75)
+    assert _number(r"(?m)^(\S+) \{'hidden_layer_dim'", out) > 0.6
+
+
 CASES = {
     "plot_logistic_regression.py": (["logistic_regression.png"], check_logistic_regression),
     "plot_softmax_digits.py": (
@@ -101,6 +123,12 @@ CASES = {
     "persistence.py": ([], check_persistence),
     "demo.py": ([], check_demo),
     "deploy_onnx.py": ([], check_deploy_onnx),
+    "plot_keras_functional.py": (["keras_functional_history.png"], check_keras_functional),
+    "plot_keras_subclassed.py": (
+        ["keras_subclassed_confusion_matrix.png"],
+        check_keras_subclassed,
+    ),
+    "scikeras_quickstart.py": ([], check_scikeras_quickstart),
 }
 
 
