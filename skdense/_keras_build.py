@@ -6,16 +6,18 @@ losses, callbacks) made from the estimator's parameters, into the plain
 """
 
 import contextlib
+import importlib.util
 import inspect
 import json
 import math
 import random
+import sys
 
 import keras
 import numpy as np
 from sklearn.base import is_regressor
 
-from skdense import _keras_io, _keras_metrics, _keras_network, _keras_routing
+from skdense import _keras_io, _keras_metrics, _keras_network, _keras_routing, _quiet
 from skdense._keras_network import _all_layers, _is_keras_class
 from skdense._pool import BUILD_LOCK
 
@@ -24,7 +26,7 @@ def build(estimator, params, meta, targets, sizes, seed):
     """Call ``estimator``'s build function; ``(KerasArchitecture, initial weights,
     targets)`` of its model, for ``sizes``: the columns of the packed X and of the encoded
     targets (``targets`` come back routed to the outputs when there are several)."""
-
+    _import_tensorflow_if_installed()
     n_features, n_targets = sizes
     bare = {k: v for k, v in estimator._extra_params().items() if "__" not in k}
     compile_options = {**params, **_keras_routing.routed(params, "compile")}
@@ -236,7 +238,8 @@ def make_optimizer(optimizer, options):
     """A new optimizer from a name, class or instance, with ``optimizer__*`` ``options``."""
     cls = optimizer_class(optimizer)
     if cls is None:  # an instance: a copy, never the user's object, which would be trained
-        return type(optimizer).from_config({**optimizer.get_config(), **options})
+        with _keras_network.keras_array_warning_ignored():
+            return type(optimizer).from_config({**optimizer.get_config(), **options})
     return cls(**options)
 
 
@@ -279,16 +282,24 @@ def make_callbacks(callbacks, options):
     return made
 
 
+def _import_tensorflow_if_installed():
+    """Keras's serialization imports TensorFlow, where it is installed, whatever the
+    backend (it checks for TensorFlow's types): import it first, with its start-up lines
+    filtered, rather than let that print them (on JAX)."""
+    if "tensorflow" not in sys.modules and importlib.util.find_spec("tensorflow") is not None:
+        _quiet.import_quietly("tensorflow")
+
+
 def prepared_model(model, n_features, layout=None):
     """``(model, loss, optimizer, metrics, loss_weights)`` of a build function's model:
     built for ``n_features`` inputs (or ``layout``'s arrays), and with its own loss (as
     compiled: one, a list or a dict), optimizer, serialized metrics and loss weights
     (``None`` when it has none) when the build function compiled it."""
     if not model.built:
-        if layout is None:
-            model.build((None, n_features))
-        else:
-            model(symbolic_inputs(layout))  # a subclassed model builds at its first call
+        if isinstance(model, keras.Sequential):
+            model.build((None, *((n_features,) if layout is None else layout.shapes[0])))
+        else:  # a subclassed model builds at its first call
+            model(keras.Input((n_features,)) if layout is None else symbolic_inputs(layout))
     if getattr(model, "compiled", False) and model.loss is not None:
         config = model.get_compile_config()
         metrics = config.get("metrics")

@@ -11,6 +11,7 @@ network. Weights always travel separately, as numpy arrays.
 import contextlib
 import json
 import math
+import warnings
 
 import keras
 from keras import ops
@@ -23,6 +24,18 @@ from skdense._training import TrainableNetwork
 # Keras's optimizers whose update has no data-dependent branch: TensorFlow may run their
 # steps on its single-threaded executor (see skdense._backends.tensorflow.step_executor).
 _INLINE_SAFE_OPTIMIZERS = ("SGD", "Adam", "AdamW", "Nadam", "RMSprop", "Adagrad")
+
+
+@contextlib.contextmanager
+def keras_array_warning_ignored():
+    """Keras's variables implement ``__array__`` without numpy 2's ``copy`` keyword, which
+    numpy warns about (a DeprecationWarning, an error under ``-W error``) each time Keras
+    reads one itself: an optimizer's ``get_config`` reads its learning rate that way."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "__array__ implementation doesn't accept a copy", DeprecationWarning
+        )
+        yield
 
 
 def _json(obj, what):
@@ -61,6 +74,11 @@ def architecture(
     encoded targets, measured with ``metrics`` (serialized by
     :func:`skdense._keras_metrics.serialize`); ``ports`` are its ``(ModelInputs,
     ModelOutput records, loss weights)`` when it has several inputs or outputs."""
+    with keras_array_warning_ignored():
+        return _architecture(model, loss, optimizer, n_features, n_targets, metrics, ports)
+
+
+def _architecture(model, loss, optimizer, n_features, n_targets, metrics, ports):
     model_config = _json(model, "model")
     names = {
         model.name: "model",
@@ -140,8 +158,13 @@ class KerasNetwork(TrainableNetwork):
         self.architecture = architecture
         self.device = device
         self.model = deserialize(architecture.model)
-        several = architecture.inputs is not None or architecture.outputs
-        self.training_model = packed_model(self.model, architecture) if several else self.model
+        # A subclassed model (no ``inputs``) has no output shape until called symbolically.
+        wrapped = (
+            architecture.inputs is not None
+            or architecture.outputs
+            or getattr(self.model, "inputs", None) is None
+        )
+        self.training_model = packed_model(self.model, architecture) if wrapped else self.model
         self.optimizer = optimizer = deserialize(architecture.optimizer_config)
         self._unreduced_losses = [unreduced(loss) for loss in losses(architecture)]
         self._loss_weights = architecture.loss_weights or (1.0,) * len(self._unreduced_losses)

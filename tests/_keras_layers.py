@@ -28,3 +28,24 @@ def scaled_classifier(meta):
             keras.layers.Dense(meta["n_classes_"], activation="softmax"),
         ]
     )
+
+
+@keras.saving.register_keras_serializable(package="skdense_tests")
+class TwoLayers(keras.Model):
+    """A subclassed model with no build method: it has no shapes until it is called."""
+
+    def __init__(self, n_classes=2, **kwargs):
+        super().__init__(**kwargs)
+        self.n_classes = n_classes
+        self.hidden = keras.layers.Dense(16, activation="relu")
+        self.out = keras.layers.Dense(n_classes, activation="softmax")
+
+    def call(self, inputs):
+        return self.out(self.hidden(inputs))
+
+    def get_config(self):
+        return {**super().get_config(), "n_classes": self.n_classes}
+
+
+def subclassed_classifier(meta):
+    return TwoLayers(meta["n_classes_"])

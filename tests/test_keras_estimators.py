@@ -85,6 +85,24 @@ def test_an_uncompiled_model_without_loss_is_an_error(multiclass_data):
         KerasClassifier(get_model, hidden_layer_dim=4).fit(X, y)
 
 
+def test_a_bare_subclassed_model_is_built_by_a_call_and_pickles(multiclass_data, recwarn):
+    from _keras_layers import subclassed_classifier
+
+    X, y = multiclass_data
+    clf = KerasClassifier(
+        subclassed_classifier, loss="sparse_categorical_crossentropy", epochs=20, random_state=0
+    ).fit(X, y)
+    assert clf.score(X, y) > 0.85
+    assert type(clf.model_).__name__ == "TwoLayers"
+    np.testing.assert_allclose(
+        clf.model_.predict(X, verbose=0), clf.predict_proba(X), rtol=1e-5, atol=1e-6
+    )
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    # Keras warns when build() is called on a model without one; skdense calls the model.
+    assert not [w for w in recwarn if "build()" in str(w.message)]
+
+
 def test_a_model_instance_trains_from_its_weights_and_is_left_untouched(binary_data):
     X, y = binary_data
     model = keras.Sequential(

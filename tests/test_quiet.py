@@ -150,3 +150,26 @@ def test_a_log_level_the_user_set_is_kept():
     environ = {}
     _quiet.set_logging_defaults(environ)
     assert environ == {"TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+def test_a_keras_estimator_fit_prints_nothing_on_stderr():
+    """The build function imports Keras after skdense did; on JAX, Keras's serialization
+    imports TensorFlow where it is installed, which skdense imports first, quietly."""
+    script = """
+    from sklearn.datasets import load_iris
+    import skdense
+
+    def build(meta):
+        import keras
+
+        return keras.Sequential(
+            [keras.Input((meta["n_features_in_"],)), keras.layers.Dense(3, activation="softmax")]
+        )
+
+    X, y = load_iris(return_X_y=True)
+    clf = skdense.KerasClassifier(build, loss="sparse_categorical_crossentropy", epochs=2)
+    print(clf.fit(X, y).predict(X[:2]))
+    """
+    done = _run_quietly(script)
+    assert done.stderr == ""
+    assert done.stdout.strip().startswith("[")
