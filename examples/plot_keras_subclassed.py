@@ -96,14 +96,10 @@ class MyModel(keras.Model):
 # ------------------
 # ``units`` and ``activation`` are the build function's own parameters: the estimator's
 # ``model__units`` and ``model__activation`` reach them (and are what a grid search would
-# set). The model is called once on a ``keras.Input``, inside a functional ``keras.Model``:
-# a subclassed model has no input or output shape of its own until it is called, and
-# skdense reads both from the model it is given (the bare ``MyModel`` fails at ``fit`` in
-# this version of skdense). The functional model around it adds no weights.
+# set). The build function returns the bare ``MyModel``: skdense calls it once on an input
+# of ``n_features_in_`` columns, which builds it.
 def build_my_model(meta, units=30, activation="relu"):
-    inputs = keras.Input(shape=(meta["n_features_in_"],), name="input")
-    my_model = MyModel(units=units, activation=activation, n_classes=meta["n_classes_"])
-    return keras.Model(inputs=inputs, outputs=my_model(inputs))
+    return MyModel(units=units, activation=activation, n_classes=meta["n_classes_"])
 
 
 # %%
@@ -124,7 +120,7 @@ clf = KerasClassifier(
 clf.fit(X_train, y_train)
 accuracy = clf.score(X_test, y_test)
 print(f"Subclassed model test accuracy: {accuracy:.4f}")
-my_model = clf.model_.layers[1]  # layers[0] is the input
+my_model = clf.model_  # the fitted MyModel itself
 config = my_model.get_config()
 print(
     f"model_ holds a {type(my_model).__name__} rebuilt from its configuration: "
@@ -155,8 +151,7 @@ class UnregisteredModel(MyModel):
 
 
 def build_unregistered(meta):
-    inputs = keras.Input(shape=(meta["n_features_in_"],))
-    return keras.Model(inputs, UnregisteredModel(n_classes=meta["n_classes_"])(inputs))
+    return UnregisteredModel(n_classes=meta["n_classes_"])
 
 
 try:

@@ -41,9 +41,12 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         Seeds the build function's model, the validation split, shuffling and dropout.
     optimizer : str, class or keras.optimizers.Optimizer, default="rmsprop"
         With ``optimizer__*`` parameters for its constructor.
-    loss : str, class, keras.losses.Loss, callable or None, default=None
+    loss : str, class, keras.losses.Loss, callable, list, dict or None, default=None
         With ``loss__*`` parameters. ``"categorical_crossentropy"`` trains on one-hot
-        targets, other losses on class indices. Not needed for a compiled model.
+        targets, other losses on class indices. Not needed for a compiled model. For a
+        model with several outputs, one loss for all, or a list (by position) or dict (by
+        output name) of them, weighted by ``compile__loss_weights``, as Keras's ``compile``
+        takes them.
     metrics : list or None, default=None
         Keras metrics, as names (``"accuracy"``, chosen by the shapes as Keras chooses it),
         ``keras.metrics`` classes (made with the ``metrics__*`` parameters they declare;
@@ -72,6 +75,12 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         Epochs per ``fit`` (``partial_fit`` trains one).
     device : str, default="auto"
         ``"auto"``, ``"cpu"``, ``"gpu"`` or ``"gpu:N"``.
+    input_columns : dict or None, default=None
+        For a model with several inputs fed from one table (a DataFrame, or the output of a
+        ``ColumnTransformer`` in a ``Pipeline``): each model input's name mapped to its
+        columns, as names (of a DataFrame X), positions or a slice. X may also be given as
+        a dict (by input name) or a list of arrays; ``meta["input_shapes_"]`` then holds
+        each input's shape.
     class_weight : dict, "balanced" or None, default=None
         Multiplies the sample weights by class.
     **kwargs
@@ -80,8 +89,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels.
+    classes_ : ndarray of shape (n_classes,), or a list of them
+        The class labels; one array per output for a model with one output per target.
     n_features_in_ : int
         Number of features seen during fit.
     history_ : dict of lists
@@ -203,10 +212,13 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input rows.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            The class labels (a label indicator matrix for multilabel targets).
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), dict or list
+            The input rows; a dict (by input name) or list of arrays for a model with
+            several inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), list or dict
+            The class labels (a label indicator matrix for multilabel targets); for a
+            model with one output per target, a 2-D array of one column per output, or a
+            list (by position) or dict (by output name) of label arrays.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights (multiplied by ``class_weight``'s for classifiers).
 
@@ -223,8 +235,9 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input rows.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), dict or list
+            The input rows; a dict (by input name) or list of arrays for a model with
+            several inputs.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             The class labels of this chunk.
         classes : array-like of shape (n_classes,), default=None
@@ -245,13 +258,15 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input rows.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), dict or list
+            The input rows; a dict (by input name) or list of arrays for a model with
+            several inputs.
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
-            The probability of each class, in the order of ``classes_``.
+        proba : ndarray of shape (n_samples, n_classes), or a list of them
+            The probability of each class, in the order of ``classes_``; one array per
+            output for a model with one output per target.
         """
         outputs = self._outputs(X)  # checks that the estimator is fitted
         return self._targets.proba(outputs)
@@ -261,8 +276,9 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input rows.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), dict or list
+            The input rows; a dict (by input name) or list of arrays for a model with
+            several inputs.
 
         Returns
         -------
@@ -287,7 +303,7 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
         As in :class:`KerasClassifier`; ``meta`` holds ``n_features_in_``, ``n_outputs_``,
         ``target_type_``, ...
     warm_start, random_state, optimizer, loss, metrics, batch_size, verbose, callbacks, \
-validation_split, shuffle, epochs, device, **kwargs
+validation_split, shuffle, epochs, device, input_columns, **kwargs
         As in :class:`KerasClassifier` (``validation_split`` is not stratified; callbacks
         see ``val_r2`` instead of ``val_accuracy``).
 
@@ -391,10 +407,13 @@ validation_split, shuffle, epochs, device, **kwargs
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input rows.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            The targets.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), dict or list
+            The input rows; a dict (by input name) or list of arrays for a model with
+            several inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), list or dict
+            The targets: for a model with several outputs, a 2-D array (its columns shared
+            among the outputs by their sizes), or a list (by position) or dict (by output
+            name) of arrays.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights.
 
@@ -411,8 +430,9 @@ validation_split, shuffle, epochs, device, **kwargs
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input rows.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), dict or list
+            The input rows; a dict (by input name) or list of arrays for a model with
+            several inputs.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The targets of this chunk.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -430,8 +450,9 @@ validation_split, shuffle, epochs, device, **kwargs
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input rows.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), dict or list
+            The input rows; a dict (by input name) or list of arrays for a model with
+            several inputs.
 
         Returns
         -------

@@ -99,6 +99,12 @@ def check_keras_subclassed(out, output):
     assert "Unregistered: TypeError: The model uses custom Keras classes that are not " in out
 
 
+def check_keras_wide_and_deep(out, output):
+    assert _number(r"5-fold CV MAE on the training set: (\S+) ", out) < 8.0  # 20 epochs
+    assert _number(r"Trained (\d+) epochs", out) <= 20
+    assert _number(r"Test MAE: (\S+) mpg", out) < 8.0
+
+
 def check_scikeras_quickstart(out, output):
     assert _number(r"predict_proba\(X\): shape \((\d+), 2\)", out) == 1000
     assert "is_classifier(clf): True" in out
@@ -128,6 +134,7 @@ CASES = {
         ["keras_subclassed_confusion_matrix.png"],
         check_keras_subclassed,
     ),
+    "plot_keras_wide_and_deep.py": (["keras_wide_and_deep.png"], check_keras_wide_and_deep),
     "scikeras_quickstart.py": ([], check_scikeras_quickstart),
 }
 
