@@ -6,18 +6,16 @@ losses, callbacks) made from the estimator's parameters, into the plain
 """
 
 import contextlib
-import importlib.util
 import inspect
 import json
 import math
 import random
-import sys
 
 import keras
 import numpy as np
 from sklearn.base import is_regressor
 
-from skdense import _keras_io, _keras_metrics, _keras_network, _keras_routing, _quiet
+from skdense import _keras_io, _keras_metrics, _keras_network, _keras_routing
 from skdense._keras_network import _all_layers, _is_keras_class
 from skdense._pool import BUILD_LOCK
 
@@ -26,7 +24,6 @@ def build(estimator, params, meta, targets, sizes, seed):
     """Call ``estimator``'s build function; ``(KerasArchitecture, initial weights,
     targets)`` of its model, for ``sizes``: the columns of the packed X and of the encoded
     targets (``targets`` come back routed to the outputs when there are several)."""
-    _import_tensorflow_if_installed()
     n_features, n_targets = sizes
     bare = {k: v for k, v in estimator._extra_params().items() if "__" not in k}
     compile_options = {**params, **_keras_routing.routed(params, "compile")}
@@ -59,12 +56,13 @@ def build(estimator, params, meta, targets, sizes, seed):
         model = build_fn(**arguments)
     check_serializable_layers(model)
     layout = estimator._input_layout
-    model, compiled_loss, compiled_optimizer, compiled_metrics, compiled_weights = prepared_model(
-        model, n_features, layout
-    )
+    with _keras_network.keras_serialization():
+        model, compiled_loss, compiled_optimizer, compiled_metrics, compiled_weights = (
+            prepared_model(model, n_features, layout)
+        )
+        metrics = compiled_metrics or _keras_metrics.serialize(metrics)
     if layout is None:
         _check_input_size(estimator, model, n_features)
-    metrics = compiled_metrics or _keras_metrics.serialize(metrics)
     loss_weights = compile_options.get("loss_weights")
     if compiled_loss is not None:  # the build function compiled it: its settings win
         loss, optimizer, loss_weights = compiled_loss, compiled_optimizer, compiled_weights
@@ -280,14 +278,6 @@ def make_callbacks(callbacks, options):
             callback = callback(**{k: v for k, v in options.items() if k in names})
         made.append(callback)
     return made
-
-
-def _import_tensorflow_if_installed():
-    """Keras's serialization imports TensorFlow, where it is installed, whatever the
-    backend (it checks for TensorFlow's types): import it first, with its start-up lines
-    filtered, rather than let that print them (on JAX)."""
-    if "tensorflow" not in sys.modules and importlib.util.find_spec("tensorflow") is not None:
-        _quiet.import_quietly("tensorflow")
 
 
 def prepared_model(model, n_features, layout=None):

@@ -9,14 +9,16 @@ network. Weights always travel separately, as numpy arrays.
 """
 
 import contextlib
+import importlib.util
 import json
 import math
+import sys
 import warnings
 
 import keras
 from keras import ops
 
-from skdense import _keras_metrics, _runtime
+from skdense import _keras_metrics, _quiet, _runtime
 from skdense._pool import borrow
 from skdense._spec import KerasArchitecture
 from skdense._training import TrainableNetwork
@@ -36,6 +38,45 @@ def keras_array_warning_ignored():
             "ignore", "__array__ implementation doesn't accept a copy", DeprecationWarning
         )
         yield
+
+
+@contextlib.contextmanager
+def keras_serialization():
+    """The block in which skdense serializes Keras objects: numpy 2's ``__array__`` warning
+    ignored (see :func:`keras_array_warning_ignored`), and Keras kept from importing
+    TensorFlow on another backend.
+
+    Keras's serialization checks each object against TensorFlow's types, which imports
+    TensorFlow wherever it is installed, whatever the backend: 2-3 s and its start-up lines
+    on a JAX fit's first build. While TensorFlow is not imported, no object can be of its
+    types, so Keras's lazy handle on it is told it is unavailable for the block. Where that
+    handle is not found (another Keras), TensorFlow is imported first, quietly.
+    """
+    with keras_array_warning_ignored():
+        if keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules:
+            yield
+            return
+        lazy = _lazy_tensorflow()
+        if getattr(lazy, "_available", True) is not None:
+            if importlib.util.find_spec("tensorflow") is not None:
+                _quiet.import_quietly("tensorflow")
+            yield
+            return
+        lazy._available = False
+        try:
+            yield
+        finally:
+            if "tensorflow" not in sys.modules:
+                lazy._available = None  # undecided again, as Keras left it
+
+
+def _lazy_tensorflow():
+    """Keras's lazy handle on TensorFlow (``None`` where this Keras has none)."""
+    try:
+        from keras.src.utils import module_utils
+    except ImportError:
+        return None
+    return getattr(module_utils, "tensorflow", None)
 
 
 def _json(obj, what):
@@ -74,7 +115,7 @@ def architecture(
     encoded targets, measured with ``metrics`` (serialized by
     :func:`skdense._keras_metrics.serialize`); ``ports`` are its ``(ModelInputs,
     ModelOutput records, loss weights)`` when it has several inputs or outputs."""
-    with keras_array_warning_ignored():
+    with keras_serialization():
         return _architecture(model, loss, optimizer, n_features, n_targets, metrics, ports)
 
 

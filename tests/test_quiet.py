@@ -173,3 +173,28 @@ def test_a_keras_estimator_fit_prints_nothing_on_stderr():
     done = _run_quietly(script)
     assert done.stderr == ""
     assert done.stdout.strip().startswith("[")
+
+
+def test_a_keras_estimator_fit_on_jax_does_not_import_tensorflow():
+    """Keras's serialization would import TensorFlow (2-3 s) on any backend where it is
+    installed; skdense's fits on JAX keep it out."""
+    script = """
+    import os, sys
+    os.environ["KERAS_BACKEND"] = "jax"
+    from sklearn.datasets import load_iris
+    import skdense
+
+    def build(meta):
+        import keras
+
+        return keras.Sequential(
+            [keras.Input((meta["n_features_in_"],)), keras.layers.Dense(3, activation="softmax")]
+        )
+
+    X, y = load_iris(return_X_y=True)
+    clf = skdense.KerasClassifier(build, loss="sparse_categorical_crossentropy", epochs=2)
+    clf.fit(X, y).predict(X[:2])
+    print("tensorflow" in sys.modules)
+    """
+    done = _run_quietly(script)
+    assert done.stdout.strip() == "False"
