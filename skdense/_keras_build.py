@@ -18,6 +18,7 @@ from sklearn.base import is_regressor
 from skdense import _keras_io, _keras_metrics, _keras_network, _keras_routing
 from skdense._keras_network import _all_layers, _is_keras_class
 from skdense._pool import BUILD_LOCK
+from skdense._spec import optimizer_config
 
 
 def build(estimator, params, meta, targets, sizes, seed):
@@ -236,8 +237,7 @@ def make_optimizer(optimizer, options):
     """A new optimizer from a name, class or instance, with ``optimizer__*`` ``options``."""
     cls = optimizer_class(optimizer)
     if cls is None:  # an instance: a copy, never the user's object, which would be trained
-        with _keras_network.keras_array_warning_ignored():
-            return type(optimizer).from_config({**optimizer.get_config(), **options})
+        return type(optimizer).from_config({**optimizer_config(optimizer), **options})
     return cls(**options)
 
 

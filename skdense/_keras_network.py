@@ -13,31 +13,18 @@ import importlib.util
 import json
 import math
 import sys
-import warnings
 
 import keras
 from keras import ops
 
 from skdense import _keras_metrics, _quiet, _runtime
 from skdense._pool import borrow
-from skdense._spec import KerasArchitecture
+from skdense._spec import KerasArchitecture, keras_array_warning_ignored
 from skdense._training import TrainableNetwork
 
 # Keras's optimizers whose update has no data-dependent branch: TensorFlow may run their
 # steps on its single-threaded executor (see skdense._backends.tensorflow.step_executor).
 _INLINE_SAFE_OPTIMIZERS = ("SGD", "Adam", "AdamW", "Nadam", "RMSprop", "Adagrad")
-
-
-@contextlib.contextmanager
-def keras_array_warning_ignored():
-    """Keras's variables implement ``__array__`` without numpy 2's ``copy`` keyword, which
-    numpy warns about (a DeprecationWarning, an error under ``-W error``) each time Keras
-    reads one itself: an optimizer's ``get_config`` reads its learning rate that way."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", "__array__ implementation doesn't accept a copy", DeprecationWarning
-        )
-        yield
 
 
 @contextlib.contextmanager

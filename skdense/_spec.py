@@ -6,6 +6,7 @@ Keras (and with it TensorFlow or JAX). The modules that build and train networks
 Keras objects when a network is first needed.
 """
 
+import contextlib
 import dataclasses
 import itertools
 import math
@@ -167,13 +168,21 @@ def dense_layer_weights(spec):
     return kernels, biases
 
 
-def optimizer_config(optimizer):
-    """``optimizer.get_config()`` without the DeprecationWarning Keras's JAX variables raise
-    there under numpy 2 (their ``__array__`` lacks numpy 2's ``copy`` argument)."""
+@contextlib.contextmanager
+def keras_array_warning_ignored():
+    """Keras's JAX variables implement ``__array__`` without numpy 2's ``copy`` argument,
+    which numpy warns about (a DeprecationWarning, an error under ``-W error``) each time
+    Keras reads one itself: an optimizer's ``get_config`` reads its learning rate that way."""
     with warnings.catch_warnings():
         warnings.filterwarnings(
             "ignore", "__array__ implementation doesn't accept a copy", DeprecationWarning
         )
+        yield
+
+
+def optimizer_config(optimizer):
+    """``optimizer.get_config()``, without numpy 2's warning (see above)."""
+    with keras_array_warning_ignored():
         return optimizer.get_config()
 
 
