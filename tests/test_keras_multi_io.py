@@ -355,3 +355,21 @@ def test_partial_fit_and_warm_start_keep_the_inputs_and_outputs(two_targets):
     assert len(reg.history_["loss"]) == 3
     assert reg.history_["loss"][-1] < reg.history_["loss"][0]
     assert reg.predict(parts).shape == (300, 2)
+
+
+def test_several_outputs_in_a_pipeline_and_cross_validation(two_targets, two_label_sets):
+    X, y = two_targets
+    pipeline = make_pipeline(StandardScaler(), _two_heads(optimizer__learning_rate=0.01))
+    assert pipeline.fit(X, [y[:, 0], y[:, 1]]).predict(X).shape == (300, 2)
+    # Folds split one 2-D y by rows (a list or dict of targets cannot be split).
+    assert cross_val_score(pipeline, X, y, cv=3).mean() > 0.8
+    X, y_bin, y_cat = two_label_sets
+    clf = KerasClassifier(
+        binary_and_multiclass_heads,
+        loss=["binary_crossentropy", "sparse_categorical_crossentropy"],
+        optimizer="adam",
+        epochs=20,
+        random_state=0,
+    )
+    y = np.column_stack([y_bin, y_cat.astype(str)])  # multiclass-multioutput: plain KFold
+    assert cross_val_score(make_pipeline(StandardScaler(), clf), X, y, cv=3).mean() > 0.9
