@@ -168,4 +168,20 @@ def wrapper_grid_section(summaries, workloads, run):
                 ]
             )
         )
-    return [*lines, ""]
+    return [*lines, "", *_tensorflow_import_notes(summaries, "W6", run["backends"])]
+
+
+def _tensorflow_import_notes(summaries, workload_key, backends):
+    """Which cold figures include importing TensorFlow: it costs seconds, and on the JAX
+    backend it can fall inside one peer's clock (a lazy import) and before another's."""
+    lines = []
+    for backend in backends:
+        for peer in ("skdense", "scikeras"):
+            found = summaries.get((workload_key, peer, backend, "cold"))
+            if found is not None and found.imported_tensorflow:
+                lines.append(
+                    f"- {peer} on {backend_label(backend)}: TensorFlow was first imported "
+                    "inside the timed grid search (for the other peer it was already loaded "
+                    "or not needed)."
+                )
+    return [*lines, ""] if lines else []

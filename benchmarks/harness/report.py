@@ -28,6 +28,7 @@ class Summary:
     data_source: str = ""
     problems: list = dataclasses.field(default_factory=list)  # (status, reason)
     details: dict = dataclasses.field(default_factory=dict)  # the limit's rate and sizes
+    imported_tensorflow: bool = False  # TensorFlow was first imported inside the clock
 
     @property
     def ok(self):
@@ -62,6 +63,7 @@ def summarise(records):
             summary.problems.append((record["status"], record.get("reason", "")))
             continue
         summary.seconds.append(record["seconds"])
+        summary.imported_tensorflow |= bool(record.get("imported_tensorflow"))
         summary.scores.append(record.get("score"))
         summary.details = {k: record[k] for k in ("gflops", "weights", "rows") if k in record}
         if record.get("warm_seconds") is not None:
