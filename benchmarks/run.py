@@ -288,7 +288,7 @@ def main(argv=None):
         "backends": args.backends,
         "quick": args.quick,
         "repeats": args.repeats,
-        "isolated": [PEERS[key].label for key in args.isolate],
+        "isolated": [PEERS[key].label for key in args.isolate if key in args.peers],
         "gpus": runtime.get("gpus"),
         "tensorflow_loaded": runtime.get("tensorflow_loaded"),
         "date": started.strftime("%Y-%m-%d %H:%M"),
