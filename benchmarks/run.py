@@ -32,7 +32,7 @@ GPU_PEERS = ("skdense", "keras", "floor", "sklearn", "sklearn_linear", "limit")
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
-    parser.add_argument("--workloads", default="W1,W2,W3,W4,W5", help="e.g. W1,W3")
+    parser.add_argument("--workloads", default=",".join(workloads()), help="e.g. W1,W3")
     parser.add_argument(
         "--peers", default=None, help="e.g. skdense,keras (default: all; GPU: see README)"
     )
@@ -288,7 +288,7 @@ def main(argv=None):
         "backends": args.backends,
         "quick": args.quick,
         "repeats": args.repeats,
-        "isolated": [PEERS[key].label for key in args.isolate],
+        "isolated": [PEERS[key].label for key in args.isolate if key in args.peers],
         "gpus": runtime.get("gpus"),
         "tensorflow_loaded": runtime.get("tensorflow_loaded"),
         "date": started.strftime("%Y-%m-%d %H:%M"),

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
 BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")  # the suite's backend
 BACKEND_LABEL = {"tensorflow": "TensorFlow", "jax": "JAX"}[BACKEND]
 PEER_COLUMNS = (
@@ -31,6 +31,9 @@ PEER_COLUMNS = (
 )
 needs_jax = pytest.mark.skipif(
     importlib.util.find_spec("jax") is None, reason="the JAX backend needs jax installed"
+)
+needs_scikeras = pytest.mark.skipif(
+    importlib.util.find_spec("scikeras") is None, reason="W6 compares against scikeras"
 )
 # Runs that choose their backends themselves do not depend on the suite's: CI runs the suite
 # once per backend, and these once in all.
@@ -118,6 +121,21 @@ def test_quick_report_shows_only_the_limit_in_w2_and_only_w3_has_logistic_regres
     limit, logistic = header.index("limit"), header.index("scikit-learn LogisticRegression")
     assert [row[0].split()[0] for row in rows if row[limit] != "-"] == ["W2"]
     assert [row[0].split()[0] for row in rows if row[logistic] != "-"] == ["W3"]
+
+
+@needs_scikeras
+def test_w6_compares_skdense_and_scikeras_keras_classifiers_on_one_build_function(quick_run):
+    """W6 (the issue's 0.2 x scikeras bound): only the two wrappers, each timed and scored."""
+    text, raw = quick_run
+    header, _, *rows = _medians_table(text)
+    [w6] = [row for row in rows if row[0].startswith("W6")]
+    timed = [name for name, cell in zip(header, w6, strict=True) if "acc" in cell]
+    assert timed == ["skdense", "skdense, warm (same process)", "scikeras"]
+    [[backend, *cells, met]] = _table(text, "W6: skdense's KerasClassifier against scikeras's")[2:]
+    assert backend == BACKEND_LABEL and not any("n/a" in cell for cell in cells)
+    assert met in {"yes", "no"}
+    ran = {(r["peer"], r["variant"]) for r in raw["records"] if r["workload"] == "W6"}
+    assert ran == {("skdense", "cold"), ("scikeras", "cold")}
 
 
 @needs_jax

@@ -1,11 +1,14 @@
 """The report's sections on single figures: W2 against the limit, W1 cold and warm, W4 with
-JAX's compilation cache, and the time to the first epoch. Summaries are keyed as in
-:mod:`harness.report`.
+JAX's compilation cache, the time to the first epoch, and W6 against the issue's target.
+Summaries are keyed as in :mod:`harness.report`.
 """
 
 import statistics
 
-from harness.markdown import backend_label, row, seconds, table_head
+from harness.markdown import backend_label, row, score, seconds, table_head
+
+# The issue's bound on W6: skdense's grid search in at most this share of scikeras's time.
+W6_TARGET = 0.2
 
 
 def limit_section(summaries, workloads, run):
@@ -115,3 +118,70 @@ def _against_value(value, reference):
     if reference is None or not reference.ok:
         return seconds(value)
     return f"{seconds(value)} ({value / reference.median:.2f}x)"
+
+
+def wrapper_grid_section(summaries, workloads, run):
+    """W6 per backend: skdense's and scikeras's ``KerasClassifier`` and the issue's bound."""
+    workload = workloads.get("W6")
+    if workload is None:
+        return []
+    lines = [
+        "## W6: skdense's KerasClassifier against scikeras's",
+        "",
+        "The same build function and arguments in both wrappers (only the import differs), "
+        f"4 candidates x 3 folds + refit. The issue asks for skdense / scikeras <= "
+        f"{W6_TARGET:g}. Cold: a fresh process, imports excluded; warm: the same grid search "
+        "again in that process. Accuracy: the refit best model on the held-out rows.",
+        "",
+        *table_head(
+            [
+                "Backend",
+                "skdense, cold",
+                "skdense, warm",
+                "scikeras",
+                "skdense / scikeras, cold (warm)",
+                f"cold <= {W6_TARGET:g}",
+            ]
+        ),
+    ]
+    for backend in run["backends"]:
+        ours = summaries.get(("W6", "skdense", backend, "cold"))
+        theirs = summaries.get(("W6", "scikeras", backend, "cold"))
+        if ours is None or theirs is None or not ours.ok or not theirs.ok:
+            lines.append(row([backend_label(backend), *["n/a"] * 5]))
+            continue
+        warm = ours.median_warm
+        warm_cell = "-"
+        if warm is not None:
+            warm_cell = f"{seconds(warm)} ({score(statistics.median(ours.warm_scores), workload)})"
+        cold_ratio = ours.median / theirs.median
+        ratio = f"{cold_ratio:.2f}" + (f" ({warm / theirs.median:.2f})" if warm else "")
+        lines.append(
+            row(
+                [
+                    backend_label(backend),
+                    f"{seconds(ours.median)} ({score(ours.median_score, workload)})",
+                    warm_cell,
+                    f"{seconds(theirs.median)} ({score(theirs.median_score, workload)})",
+                    ratio,
+                    "yes" if cold_ratio <= W6_TARGET else "no",
+                ]
+            )
+        )
+    return [*lines, "", *_tensorflow_import_notes(summaries, "W6", run["backends"])]
+
+
+def _tensorflow_import_notes(summaries, workload_key, backends):
+    """Which cold figures include importing TensorFlow: it costs seconds, and on the JAX
+    backend it can fall inside one peer's clock (a lazy import) and before another's."""
+    lines = []
+    for backend in backends:
+        for peer in ("skdense", "scikeras"):
+            found = summaries.get((workload_key, peer, backend, "cold"))
+            if found is not None and found.imported_tensorflow:
+                lines.append(
+                    f"- {peer} on {backend_label(backend)}: TensorFlow was first imported "
+                    "inside the timed grid search (for the other peer it was already loaded "
+                    "or not needed)."
+                )
+    return [*lines, ""] if lines else []

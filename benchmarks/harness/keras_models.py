@@ -1,4 +1,5 @@
-"""Raw Keras as a peer: the network every peer trains, and the thinnest estimator around it.
+"""Raw Keras as a peer: the network every peer trains, and the thinnest estimator around it;
+and W6's build function, which skdense's and scikeras's ``KerasClassifier`` wrap.
 
 ``KerasDenseClassifier`` and ``KerasDenseRegressor`` are what a user writes to put a plain
 Keras model into ``GridSearchCV`` or ``cross_val_score`` without scikeras: every ``fit``
@@ -52,6 +53,21 @@ def scikeras_model(hidden_layer_sizes, solver, learning_rate, meta):
         meta.get("n_classes_"),
         solver,
         learning_rate,
+    )
+
+
+def hidden_layer_network(hidden_units, meta):
+    """W6's build function, shared by skdense's and scikeras's ``KerasClassifier``.
+
+    Uncompiled: each wrapper compiles it with its ``optimizer`` and ``loss``. It lives in a
+    module the worker processes import, as a user's build function lives in theirs.
+    """
+    return keras.Sequential(
+        [
+            keras.Input(shape=(meta["n_features_in_"],)),
+            keras.layers.Dense(hidden_units, activation="relu"),
+            keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+        ]
     )
 
 

@@ -50,6 +50,10 @@ class Peer:
 
 
 def _skdense(workload, device, epochs):
+    if workload.estimator == "build_function":
+        from skdense import KerasClassifier
+
+        return _build_function_classifier(KerasClassifier, workload, epochs, device=device)
     from skdense import DenseRegressor, MLPClassifier, SoftmaxClassifier
 
     common = dict(
@@ -114,6 +118,10 @@ def _sklearn_linear(workload, device, epochs):
 
 
 def _scikeras(workload, device, epochs):
+    if workload.estimator == "build_function":
+        from scikeras.wrappers import KerasClassifier
+
+        return _build_function_classifier(KerasClassifier, workload, epochs)
     from scikeras.wrappers import KerasClassifier, KerasRegressor
 
     from harness.keras_models import scikeras_model
@@ -127,6 +135,31 @@ def _scikeras(workload, device, epochs):
         epochs=epochs,
         batch_size=workload.batch_size,
         verbose=0,
+    )
+
+
+def _build_function_classifier(wrapper, workload, epochs, **options):
+    """``wrapper`` (skdense's or scikeras's ``KerasClassifier``) around the shared build
+    function, with the same arguments for both: the user code differs only in its import.
+
+    The routed parameters the grid varies are also given here, so that both wrappers hold
+    them from the start (as a user passes defaults), whatever the grid. ``verbose=0``: it is
+    skdense's default; scikeras's (1) would print every epoch. skdense alone gets ``device``
+    (``options``), as in every workload.
+    """
+    from harness.keras_models import hidden_layer_network
+
+    return wrapper(
+        hidden_layer_network,
+        loss="sparse_categorical_crossentropy",
+        optimizer=workload.solver,
+        model__hidden_units=workload.hidden_layer_sizes[0],
+        optimizer__learning_rate=workload.learning_rate,
+        epochs=epochs,
+        batch_size=workload.batch_size,
+        random_state=0,
+        verbose=0,
+        **options,
     )
 
 

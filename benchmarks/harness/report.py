@@ -28,6 +28,7 @@ class Summary:
     data_source: str = ""
     problems: list = dataclasses.field(default_factory=list)  # (status, reason)
     details: dict = dataclasses.field(default_factory=dict)  # the limit's rate and sizes
+    imported_tensorflow: bool = False  # TensorFlow was first imported inside the clock
 
     @property
     def ok(self):
@@ -62,6 +63,7 @@ def summarise(records):
             summary.problems.append((record["status"], record.get("reason", "")))
             continue
         summary.seconds.append(record["seconds"])
+        summary.imported_tensorflow |= bool(record.get("imported_tensorflow"))
         summary.scores.append(record.get("score"))
         summary.details = {k: record[k] for k in ("gflops", "weights", "rows") if k in record}
         if record.get("warm_seconds") is not None:
@@ -88,6 +90,7 @@ def render(summaries, workloads, peers, environment, run):
         figures.first_fit_section(summaries, workloads, run),
         figures.cache_section(summaries, workloads, run),
         figures.first_epoch_section(summaries, workloads, peers, run),
+        figures.wrapper_grid_section(summaries, workloads, run),
         _workload_list(summaries, workloads),
         _every_run_table(summaries, workloads, peers),
         _notes(summaries, workloads, peers, run),
@@ -231,7 +234,7 @@ def _notes(summaries, workloads, peers, run):
     lines = [
         "## Notes",
         "",
-        "- Only training is timed (W4 and W5 include the predictions their scoring makes): "
+        "- Only training is timed (W4, W5 and W6 include the predictions their scoring makes): "
         "imports and data creation are not, except in W1's 'imports included' figure.",
         f"- {WARM_COLUMN}: the same work again in the process that measured the cold "
         "figure, as a second fit in a session or every fit after the first of a grid search "
@@ -242,6 +245,10 @@ def _notes(summaries, workloads, peers, run):
         "of epochs, with no weight penalty and no early stopping. Raw Keras enters "
         "`GridSearchCV` and `cross_val_score` through a minimal estimator that builds, "
         "compiles and `model.fit`s a fresh model per fit (as a hand-written loop would).",
+        "- W6: skdense's and scikeras's `KerasClassifier` around one build function "
+        "(`harness/keras_models.py`), with the same arguments (`optimizer='adam'`, "
+        "`loss='sparse_categorical_crossentropy'`, `random_state=0`, `verbose=0`); skdense "
+        "also gets its `device`.",
         "- The hand-written JAX epoch (W2 only) is the floor: one jitted `lax.scan` over "
         "`[n_batches, batch]` blocks with Adam written out; it skips the last partial batch.",
         "- Every worker process gets `KERAS_BACKEND` and its own empty "
