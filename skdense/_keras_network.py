@@ -77,6 +77,24 @@ def _json(obj, what):
         ) from error
 
 
+def _layer_names(config, names=None):
+    """``{layer name: "layer_<position>"}`` for every layer in ``config`` (from JSON), nested
+    models' included, in the order the configuration lists them: a Sequential model's
+    ``Input`` is in its configuration, though not in ``model.layers``."""
+    names = {} if names is None else names
+    if isinstance(config, dict):
+        for layer in config.get("layers") or ():
+            name = layer.get("config", {}).get("name") if isinstance(layer, dict) else None
+            if isinstance(name, str) and name not in names:
+                names[name] = f"layer_{len(names)}"
+        for value in config.values():
+            _layer_names(value, names)
+    elif isinstance(config, list):
+        for item in config:
+            _layer_names(item, names)
+    return names
+
+
 def _canonical_names(config, names):
     """``config`` (from JSON) with each layer name in ``names`` replaced by its position."""
     if isinstance(config, dict):
@@ -108,10 +126,7 @@ def architecture(
 
 def _architecture(model, loss, optimizer, n_features, n_targets, metrics, ports):
     model_config = _json(model, "model")
-    names = {
-        model.name: "model",
-        **{layer.name: f"layer_{i}" for i, layer in enumerate(model.layers)},
-    }
+    names = {model.name: "model", **_layer_names(json.loads(model_config))}
     canonical = json.dumps(_canonical_names(json.loads(model_config), names), sort_keys=True)
     config = optimizer.get_config()
     rate = config.get("learning_rate")

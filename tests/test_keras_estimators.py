@@ -338,3 +338,19 @@ def test_fits_on_threads_build_the_same_seeded_model(multiclass_data):
         fitted = list(pool.map(lambda _: clone(model).fit(X, y), range(4)))
     for clf in fitted:
         np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-6)
+
+
+def test_rebuilt_models_share_one_pooled_network_and_trace(multiclass_data):
+    """Each fit calls the build function again; the new model's layer names (the
+    Sequential's Input too) differ per build, yet it is the same architecture: one network
+    and one traced epoch serve every fit of a search over learning rates."""
+    from skdense import _pool, _training
+
+    X, y = multiclass_data
+    _training.clear_network_pool()
+    for learning_rate in (1e-3, 1e-2, 1e-3):
+        _classifier(optimizer="adam", optimizer__learning_rate=learning_rate, epochs=2).fit(X, y)
+    (networks,) = _pool._pool.values()
+    (network,) = networks
+    assert network.fits == 3
+    assert network.engine.epoch_traces == 1
