@@ -373,3 +373,20 @@ def test_several_outputs_in_a_pipeline_and_cross_validation(two_targets, two_lab
     )
     y = np.column_stack([y_bin, y_cat.astype(str)])  # multiclass-multioutput: plain KFold
     assert cross_val_score(make_pipeline(StandardScaler(), clf), X, y, cv=3).mean() > 0.9
+
+
+def dict_inputs_model(meta):
+    wide, deep = keras.Input((3,), name="wide"), keras.Input((5,), name="deep")
+    joined = keras.layers.Concatenate()([wide, keras.layers.Dense(8, activation="relu")(deep)])
+    outputs = keras.layers.Dense(meta["n_classes_"], activation="softmax")(joined)
+    return keras.Model(inputs={"wide": wide, "deep": deep}, outputs=outputs)
+
+
+def test_a_functional_model_built_on_a_dict_of_inputs(multiclass_data):
+    X, y = multiclass_data
+    parts = {"deep": X[:, DEEP], "wide": X[:, WIDE]}
+    clf = _wide_and_deep(model=dict_inputs_model).fit(parts, y)
+    assert clf.score(parts, y) > 0.85
+    np.testing.assert_allclose(
+        clf.model_.predict(parts, verbose=0), clf.predict_proba(parts), rtol=1e-5, atol=1e-6
+    )
