@@ -83,9 +83,17 @@ def _layer_names(config, names=None):
     ``Input`` is in its configuration, though not in ``model.layers``."""
     names = {} if names is None else names
     if isinstance(config, dict):
+        # A dict of inputs or outputs is keyed by its tensors' names (Keras warns otherwise):
+        # they are the user's, so the same at each build, and stay.
+        kept = {
+            key
+            for ports in ("input_layers", "output_layers")
+            if isinstance(config.get(ports), dict)
+            for key in config[ports]
+        }
         for layer in config.get("layers") or ():
             name = layer.get("config", {}).get("name") if isinstance(layer, dict) else None
-            if isinstance(name, str) and name not in names:
+            if isinstance(name, str) and name not in names and name not in kept:
                 names[name] = f"layer_{len(names)}"
         for value in config.values():
             _layer_names(value, names)

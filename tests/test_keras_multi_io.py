@@ -382,10 +382,11 @@ def dict_inputs_model(meta):
     return keras.Model(inputs={"wide": wide, "deep": deep}, outputs=outputs)
 
 
-def test_a_functional_model_built_on_a_dict_of_inputs(multiclass_data):
+def test_a_functional_model_built_on_a_dict_of_inputs(multiclass_data, recwarn):
     X, y = multiclass_data
     parts = {"deep": X[:, DEEP], "wide": X[:, WIDE]}
     clf = _wide_and_deep(model=dict_inputs_model).fit(parts, y)
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
     assert clf.score(parts, y) > 0.85
     np.testing.assert_allclose(
         clf.model_.predict(parts, verbose=0), clf.predict_proba(parts), rtol=1e-5, atol=1e-6
