@@ -9,15 +9,13 @@ network. Weights always travel separately, as numpy arrays.
 """
 
 import contextlib
-import importlib.util
 import json
 import math
-import sys
 
 import keras
 from keras import ops
 
-from skdense import _keras_metrics, _quiet, _runtime
+from skdense import _keras_metrics, _runtime
 from skdense._pool import borrow
 from skdense._spec import KerasArchitecture, keras_array_warning_ignored
 from skdense._training import TrainableNetwork
@@ -30,40 +28,10 @@ _INLINE_SAFE_OPTIMIZERS = ("SGD", "Adam", "AdamW", "Nadam", "RMSprop", "Adagrad"
 @contextlib.contextmanager
 def keras_serialization():
     """The block in which skdense serializes Keras objects: numpy 2's ``__array__`` warning
-    ignored (see :func:`keras_array_warning_ignored`), and Keras kept from importing
-    TensorFlow on another backend.
-
-    Keras's serialization checks each object against TensorFlow's types, which imports
-    TensorFlow wherever it is installed, whatever the backend: 2-3 s and its start-up lines
-    on a JAX fit's first build. While TensorFlow is not imported, no object can be of its
-    types, so Keras's lazy handle on it is told it is unavailable for the block. Where that
-    handle is not found (another Keras), TensorFlow is imported first, quietly.
-    """
-    with keras_array_warning_ignored():
-        if keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules:
-            yield
-            return
-        lazy = _lazy_tensorflow()
-        if getattr(lazy, "_available", True) is not None:
-            if importlib.util.find_spec("tensorflow") is not None:
-                _quiet.import_quietly("tensorflow")
-            yield
-            return
-        lazy._available = False
-        try:
-            yield
-        finally:
-            if "tensorflow" not in sys.modules:
-                lazy._available = None  # undecided again, as Keras left it
-
-
-def _lazy_tensorflow():
-    """Keras's lazy handle on TensorFlow (``None`` where this Keras has none)."""
-    try:
-        from keras.src.utils import module_utils
-    except ImportError:
-        return None
-    return getattr(module_utils, "tensorflow", None)
+    ignored (see :func:`~skdense._spec.keras_array_warning_ignored`), in the backend's
+    :func:`serialization_scope` (on JAX: Keras kept from importing TensorFlow)."""
+    with keras_array_warning_ignored(), _runtime.backend().serialization_scope():
+        yield
 
 
 def _json(obj, what):

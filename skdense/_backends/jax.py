@@ -11,12 +11,17 @@ XLA always compiles here, so compiled programs are kept in JAX's persistent comp
 (on disk, shared by worker processes and later runs): see :func:`prepare_process`.
 """
 
+import contextlib
+import importlib.util
 import os
+import sys
 import threading
 
 import jax
 import keras
 import numpy as np
+
+from skdense import _quiet
 
 NAME = "jax"
 GPU_INSTALL_HINT = "Install JAX's CUDA build (`pip install 'jax[cuda13]'`). "
@@ -74,6 +79,41 @@ def on_device(name):
 def values(variables):
     """Copies of Keras variables' values, as numpy arrays."""
     return [np.array(v.value) for v in variables]
+
+
+@contextlib.contextmanager
+def serialization_scope():
+    """Keep Keras from importing TensorFlow while skdense serializes a model.
+
+    Keras's serialization checks each object against TensorFlow's types, which imports
+    TensorFlow wherever it is installed, whatever the backend: 2-3 s and its start-up lines
+    in a JAX fit. While TensorFlow is not imported no object can be of its types, so Keras's
+    lazy handle on it is told it is unavailable for the block. Where that handle is not
+    found (another Keras), TensorFlow is imported first, quietly.
+    """
+    if "tensorflow" in sys.modules:
+        yield
+        return
+    lazy = _keras_lazy_tensorflow()
+    if getattr(lazy, "_available", True) is not None:
+        if importlib.util.find_spec("tensorflow") is not None:
+            _quiet.import_quietly("tensorflow")
+        yield
+        return
+    lazy._available = False
+    try:
+        yield
+    finally:
+        if "tensorflow" not in sys.modules:
+            lazy._available = None  # undecided again, as Keras left it
+
+
+def _keras_lazy_tensorflow():
+    try:
+        from keras.src.utils import module_utils
+    except ImportError:
+        return None
+    return getattr(module_utils, "tensorflow", None)
 
 
 def clear_caches():

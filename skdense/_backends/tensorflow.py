@@ -102,6 +102,11 @@ def values(variables):
     return [v.value.numpy().copy() for v in variables]
 
 
+def serialization_scope():
+    """Nothing to keep out while Keras serializes: TensorFlow is the backend."""
+    return contextlib.nullcontext()
+
+
 def clear_caches():
     """Drop TensorFlow's cached eager kernels, a few hundred KiB per network ever built.
 
