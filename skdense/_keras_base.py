@@ -171,11 +171,21 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
     def _training_sample_weight(self, y, sample_weight):
         return sample_weight
 
-    #: scikeras's hooks: a subclass may return a scikit-learn transformer that turns X into
-    #: the model's inputs (an array, a list or a dict of arrays), or y into its targets
-    #: (``transform``) and the model's outputs back into predictions (``inverse_transform``).
-    feature_encoder = None
-    target_encoder = None
+    @property
+    def feature_encoder(self):
+        """scikeras's hook for the model's inputs: None, or (in a subclass) a scikit-learn
+        transformer, fitted at each fresh fit, whose ``transform`` turns X into the model's
+        inputs (an array, a list or a dict of arrays)."""
+        return None
+
+    @property
+    def target_encoder(self):
+        """scikeras's hook for the model's targets: None, or (in a subclass) a scikit-learn
+        transformer, fitted at each fresh fit, whose ``transform`` turns y into what the
+        model trains on (an array, a list or a dict of arrays, one per output) and whose
+        ``inverse_transform`` turns the model's outputs, as ``keras.Model.predict`` gives
+        them, into predictions; its ``get_metadata()``, if any, joins ``meta``."""
+        return None
 
     # --- the arrays the core trains on ------------------------------------------------------
 

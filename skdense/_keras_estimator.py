@@ -195,7 +195,22 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     @staticmethod
     def scorer(y_true, y_pred, **kwargs):
         """What ``score`` computes: accuracy, the mean over outputs for several (scikeras's
-        hook: a subclass may override it)."""
+        hook: a subclass may override it).
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The true labels.
+        y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted labels.
+        **kwargs
+            Passed to :func:`sklearn.metrics.accuracy_score` (``sample_weight``).
+
+        Returns
+        -------
+        score : float
+            The accuracy.
+        """
         return multioutput_accuracy(y_true, y_pred, **kwargs)
 
     def _check_target_shape(self, y):
@@ -385,7 +400,22 @@ validation_split, shuffle, epochs, device, input_columns, **kwargs
 
     @staticmethod
     def scorer(y_true, y_pred, **kwargs):
-        """What ``score`` computes: R² (scikeras's hook: a subclass may override it)."""
+        """What ``score`` computes: R² (scikeras's hook: a subclass may override it).
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The true targets.
+        y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The predictions.
+        **kwargs
+            Passed to :func:`sklearn.metrics.r2_score` (``sample_weight``).
+
+        Returns
+        -------
+        score : float
+            The R².
+        """
         return r2_score(y_true, y_pred, **kwargs)
 
     def _output_sizes(self, targets):
