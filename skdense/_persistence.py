@@ -16,8 +16,21 @@ Keras network that trained it is borrowed from a pool and never part of the stat
   :data:`skdense.TRUSTED_TYPES` lists skdense's, built by :func:`trusted_types` below.
 """
 
-from skdense._spec import KerasArchitecture, NetworkSpec, TrainingState
-from skdense._targets import ClassTargets, KerasClassTargets, RegressionTargets
+from skdense._keras_io import Layout, RoutedTargets
+from skdense._spec import (
+    InputSlot,
+    KerasArchitecture,
+    ModelInputs,
+    ModelOutput,
+    NetworkSpec,
+    TrainingState,
+)
+from skdense._targets import (
+    ClassTargets,
+    KerasClassTargets,
+    MultiOutputClassTargets,
+    RegressionTargets,
+)
 
 # Every skdense class whose instances a fitted estimator's state may hold, besides the
 # estimator itself. A new one must be added here (tests/test_skops.py checks it).
@@ -28,6 +41,13 @@ STATE_TYPES = (
     RegressionTargets,
     KerasArchitecture,
     KerasClassTargets,
+    # a user's Keras model with several inputs or outputs (skdense._keras_io)
+    Layout,
+    InputSlot,
+    ModelInputs,
+    ModelOutput,
+    MultiOutputClassTargets,
+    RoutedTargets,
 )
 
 # Library types in that state that skops does not trust by default. ``X_dtype_`` and

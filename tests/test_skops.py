@@ -230,3 +230,34 @@ def test_skops_keras_estimators_load_in_a_fresh_process(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "proba.npy"), clf.predict_proba(X))
     np.testing.assert_array_equal(np.load(tmp_path / "labels.npy"), clf.predict(X))
     np.testing.assert_array_equal(np.load(tmp_path / "values.npy"), reg.predict(X))
+
+
+def test_skops_keras_estimators_with_several_inputs_and_outputs(tmp_path):
+    """The records that route several inputs and outputs are skdense types, trusted."""
+    from _keras_models import binary_and_multiclass_heads, wide_and_deep
+
+    X, labels = _data("labels")
+    X = X.to_numpy()[:, :6]
+    parts = {"wide": X[:, :2], "deep": X[:, 2:]}
+    y = np.column_stack([labels == labels[0], labels]).astype(str)
+    models = {
+        "two_inputs": KerasClassifier(
+            wide_and_deep, loss="sparse_categorical_crossentropy", epochs=2, random_state=0
+        ).fit(parts, labels),
+        "two_outputs": KerasClassifier(
+            binary_and_multiclass_heads,
+            loss=["binary_crossentropy", "sparse_categorical_crossentropy"],
+            epochs=2,
+            random_state=0,
+        ).fit(X, y),
+    }
+    inputs = {"two_inputs": parts, "two_outputs": X}
+    for name, model in models.items():
+        payload = sio.dumps(model)
+        untrusted = set(sio.get_untrusted_types(data=payload)) - set(skdense.TRUSTED_TYPES)
+        assert untrusted <= {
+            "_keras_models.wide_and_deep",
+            "_keras_models.binary_and_multiclass_heads",
+        }
+        restored = sio.loads(payload, trusted=[*skdense.TRUSTED_TYPES, *untrusted])
+        np.testing.assert_array_equal(restored.predict(inputs[name]), model.predict(inputs[name]))
