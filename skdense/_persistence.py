@@ -16,7 +16,7 @@ Keras network that trained it is borrowed from a pool and never part of the stat
   :data:`skdense.TRUSTED_TYPES` lists skdense's, built by :func:`trusted_types` below.
 """
 
-from skdense._keras_io import Layout, RoutedTargets
+from skdense._keras_io import EncoderTargets, Layout, RoutedTargets
 from skdense._spec import (
     InputSlot,
     KerasArchitecture,
@@ -48,6 +48,7 @@ STATE_TYPES = (
     ModelOutput,
     MultiOutputClassTargets,
     RoutedTargets,
+    EncoderTargets,  # holds a scikeras target_encoder: the user's class, trusted by name
 )
 
 # Library types in that state that skops does not trust by default. ``X_dtype_`` and
