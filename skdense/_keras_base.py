@@ -111,6 +111,20 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                     names.add(parameter.name)
         return sorted(names)
 
+    def __setstate__(self, state):
+        """A file saved by an earlier skdense lacks what was added since: its parameters
+        take their defaults, and its fitted model takes X as it is."""
+        for klass in type(self).__mro__:
+            init = vars(klass).get("__init__") if issubclass(klass, BaseKerasEstimator) else None
+            for parameter in inspect.signature(init).parameters.values() if init else ():
+                if parameter.kind not in _VARIADIC and parameter.name != "self":
+                    state.setdefault(parameter.name, parameter.default)
+        if "_architecture" in state:
+            state.setdefault("_input_source", "X")
+            state.setdefault("_input_layout", None)
+            state.setdefault("_target_groups", (None, None))
+        super().__setstate__(state)
+
     def _extra_params(self):
         named = set(self._get_param_names())
         return {

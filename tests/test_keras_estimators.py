@@ -354,3 +354,18 @@ def test_rebuilt_models_share_one_pooled_network_and_trace(multiclass_data):
     (network,) = networks
     assert network.fits == 3
     assert network.engine.epoch_traces == 1
+
+
+def test_an_estimator_saved_before_input_columns_existed_loads_and_trains(multiclass_data):
+    """What an earlier skdense pickled: no input_columns parameter, no input layout."""
+    X, y = multiclass_data
+    clf = _classifier(epochs=2, random_state=0).fit(X, y)
+    state = clf.__getstate__()
+    for name in ("input_columns", "_input_source", "_input_layout", "_target_groups"):
+        del state[name]
+    old = KerasClassifier.__new__(KerasClassifier)
+    old.__setstate__(state)
+    assert old.get_params()["input_columns"] is None
+    np.testing.assert_array_equal(old.predict_proba(X), clf.predict_proba(X))
+    assert len(old.partial_fit(X, y).history_["loss"]) == 3  # 2 epochs, then 1 more
+    assert clone(old).get_params() == clone(clf).get_params()
