@@ -105,6 +105,19 @@ def check_keras_wide_and_deep(out, output):
     assert _number(r"Test MAE: (\S+) mpg", out) < 8.0
 
 
+def check_halving_search(out, output):
+    assert "Rounds: epochs [5, 10, 20, 40], candidates [8, 4, 2, 1]" in out
+    assert _number(r"\(accuracy (\S+)\)", out) > 0.5
+    spent = _number(r"Epochs per fold: (\d+)", out)
+    assert spent < _number(r"a full grid at 40 epochs: (\d+)", out)  # what halving saves
+
+
+def check_stream_from_disk(out, output):
+    epochs = [float(a) for a in re.findall(r"epoch \d+: held-out accuracy (\S+),", out)]
+    assert len(epochs) >= 2 and epochs[-1] > 0.7
+    assert _number(r"samples seen: (\d+)", out) % len(epochs) == 0  # whole passes over the file
+
+
 def check_scikeras_quickstart(out, output):
     assert _number(r"predict_proba\(X\): shape \((\d+), 2\)", out) == 1000
     assert "is_classifier(clf): True" in out
@@ -136,6 +149,8 @@ CASES = {
     ),
     "plot_keras_wide_and_deep.py": (["keras_wide_and_deep.png"], check_keras_wide_and_deep),
     "scikeras_quickstart.py": ([], check_scikeras_quickstart),
+    "plot_halving_search.py": ([], check_halving_search),
+    "stream_from_disk.py": ([], check_stream_from_disk),
 }
 
 
