@@ -38,6 +38,15 @@ _DEFAULT_BATCH_SIZE = 32  # Keras's, when batch_size is None
 _VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 
 
+def _init_parameters(cls):
+    """The named parameters of each ``__init__`` of ``cls`` and its Keras-estimator bases."""
+    for klass in cls.__mro__:
+        if issubclass(klass, BaseKerasEstimator) and "__init__" in vars(klass):
+            for parameter in inspect.signature(vars(klass)["__init__"]).parameters.values():
+                if parameter.name != "self" and parameter.kind not in _VARIADIC:
+                    yield parameter
+
+
 class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
     """Base class of KerasClassifier and KerasRegressor. Not for direct use."""
 
@@ -102,23 +111,13 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         """The parameters of every ``__init__`` from this class up to the base: a subclass
         may declare only ``model`` and pass the rest through ``**kwargs``, as scikeras's
         documented subclasses do."""
-        names = set()
-        for klass in cls.__mro__:
-            if not issubclass(klass, BaseKerasEstimator) or "__init__" not in vars(klass):
-                continue
-            for parameter in inspect.signature(vars(klass)["__init__"]).parameters.values():
-                if parameter.name != "self" and parameter.kind not in _VARIADIC:
-                    names.add(parameter.name)
-        return sorted(names)
+        return sorted({parameter.name for parameter in _init_parameters(cls)})
 
     def __setstate__(self, state):
         """A file saved by an earlier skdense lacks what was added since: its parameters
         take their defaults, and its fitted model takes X as it is."""
-        for klass in type(self).__mro__:
-            init = vars(klass).get("__init__") if issubclass(klass, BaseKerasEstimator) else None
-            for parameter in inspect.signature(init).parameters.values() if init else ():
-                if parameter.kind not in _VARIADIC and parameter.name != "self":
-                    state.setdefault(parameter.name, parameter.default)
+        for parameter in _init_parameters(type(self)):
+            state.setdefault(parameter.name, parameter.default)
         if "_architecture" in state:
             state.setdefault("_input_source", "X")
             state.setdefault("_input_layout", None)
@@ -212,8 +211,8 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             self._target_groups = (keys, widths)
             self._input_source = "arrays" if _keras_io.several_arrays(X) else "X"
             if self._input_source == "arrays":
-                self._input_layout = _keras_io.Layout.of(X)
-        if self._input_source == "arrays":
+                self._input_layout, X = _keras_io.Layout.packed(X)
+        elif self._input_source == "arrays":
             X = self._input_layout.pack(X)
         X, y = validated_training_data(self, X, y, reset=fresh)
         return self._model_inputs(X, fresh), y
@@ -221,8 +220,7 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
     def _model_inputs(self, X, fresh=False):
         """Validated ``X`` as the model's packed inputs: split by the ``feature_encoder``
         or into ``input_columns``, when there is one."""
-        source = getattr(self, "_input_source", "X")
-        if source == "arrays":
+        if self._input_source == "arrays":
             return X
         if self.feature_encoder is not None:
             if fresh:
@@ -236,7 +234,8 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 self._input_layout = None
             return X
         if fresh:
-            self._input_layout = _keras_io.Layout.of(parts)
+            self._input_layout, packed = _keras_io.Layout.packed(parts)
+            return packed
         return self._input_layout.pack(parts)
 
     def _new_targets(self, y, classes):
@@ -366,7 +365,7 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         """The model's outputs for ``X`` as a 2-D array, float64 for float64 ``X`` (as
         scikit-learn's estimators give)."""
         check_is_fitted(self, "_architecture")
-        if getattr(self, "_input_source", "X") == "arrays":
+        if self._input_source == "arrays":
             X = self._input_layout.pack(X)
         X = self._model_inputs(validated_input(self, X))
         _runtime.load_keras()

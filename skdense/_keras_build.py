@@ -62,8 +62,6 @@ def build(estimator, params, meta, targets, sizes, seed):
             prepared_model(model, n_features, layout)
         )
         metrics = compiled_metrics or _keras_metrics.serialize(metrics)
-    if layout is None:
-        _check_input_size(estimator, model, n_features)
     loss_weights = compile_options.get("loss_weights")
     if compiled_loss is not None:  # the build function compiled it: its settings win
         loss, optimizer, loss_weights = compiled_loss, compiled_optimizer, compiled_weights
@@ -76,11 +74,8 @@ def build(estimator, params, meta, targets, sizes, seed):
     structure, names, shapes, output_names, output_shapes, output_structure = signature(
         model, layout, n_features
     )
-    if layout is None and names is not None and len(names) > 1:
-        raise ValueError(
-            f"The model takes {len(names)} inputs ({', '.join(names)}), but X is one array: "
-            "give X as a dict (by input name) or list of arrays, or set input_columns."
-        )
+    if layout is None:
+        _check_input_size(estimator, names, shapes, n_features)
     inputs = None if layout is None else _keras_io.model_inputs(layout, structure, names, shapes)
     keys, widths = estimator._target_groups
     if hasattr(targets, "group_widths"):  # targets encoded one by one (columns of y)
@@ -117,11 +112,19 @@ def build(estimator, params, meta, targets, sizes, seed):
     return architecture, _keras_network.values(model.weights), targets
 
 
-def _check_input_size(estimator, model, n_features):
-    """Raise before training when the model cannot take ``X``: Keras would fail inside
-    the compiled epoch."""
-    n_inputs, _ = model_sizes(model)
-    if n_inputs is not None and n_inputs != n_features:
+def _check_input_size(estimator, names, shapes, n_features):
+    """Raise before training when the model cannot take ``X``, one array of
+    ``n_features`` columns (its input ``names`` and per-row ``shapes``; ``None`` for a
+    subclassed model): Keras would fail inside the compiled epoch."""
+    if names is not None and len(names) > 1:
+        raise ValueError(
+            f"The model takes {len(names)} inputs ({', '.join(names)}), but X is one array: "
+            "give X as a dict (by input name) or list of arrays, or set input_columns."
+        )
+    if not shapes or None in shapes[0]:
+        return  # a subclassed model takes what it is given; an unknown size is Keras's
+    n_inputs = math.prod(shapes[0])
+    if n_inputs != n_features:
         raise ValueError(
             f"The model built by {type(estimator).__name__} takes {n_inputs} input features, "
             f"but X has {n_features} features (n_features_in_={n_features}). Build its "
@@ -188,24 +191,6 @@ def check_serializable_layers(model):
             "imported wherever the estimator is loaded, and give it get_config() when its "
             "constructor takes arguments."
         )
-
-
-def model_sizes(model):
-    """``(input features, output units)`` of a built model; ``None`` for a size that its
-    shapes do not fix (several inputs, unknown dimensions, a subclassed model)."""
-
-    def size(shape):
-        if not isinstance(shape, tuple) or any(d is None for d in shape[1:]):
-            return None  # a list of shapes (several inputs or outputs), or unknown
-        return math.prod(shape[1:])
-
-    def shape(name):
-        try:
-            return getattr(model, name, None)
-        except (ValueError, RuntimeError):  # Keras raises for a model it cannot tell
-            return None
-
-    return size(shape("input_shape")), size(shape("output_shape"))
 
 
 @contextlib.contextmanager

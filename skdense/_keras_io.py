@@ -57,23 +57,20 @@ class Layout:
     call: str
 
     @classmethod
-    def of(cls, parts):
-        """The layout of ``parts`` (a dict, list or one array), validated."""
+    def packed(cls, parts):
+        """``(layout, matrix)``: the layout of ``parts`` (a dict, list or one array) and the
+        parts packed by it, each validated once."""
         if not isinstance(parts, dict | list | tuple):
             array = _validated(parts, "X")
-            return cls((None,), (array.shape[1:],), "tensor")
+            return cls((None,), (array.shape[1:],), "tensor"), _joined([None], [array])
         named = _named(parts)
         if not named:
             raise ValueError("X holds no arrays: give one array per model input.")
-        arrays = [(key, _validated(part, _described(key))) for key, part in named]
-        lengths = {key: len(array) for key, array in arrays}
-        if len(set(lengths.values())) > 1:
-            raise ValueError(
-                f"The arrays of X have different numbers of rows: {lengths}. Each array is "
-                "one model input, row for row."
-            )
+        keys = [key for key, _ in named]
+        arrays = [_validated(part, _described(key)) for key, part in named]
         call = "dict" if isinstance(parts, dict) else "list"
-        return cls(tuple(k for k, _ in arrays), tuple(a.shape[1:] for _, a in arrays), call)
+        layout = cls(tuple(keys), tuple(a.shape[1:] for a in arrays), call)
+        return layout, _joined(keys, arrays)
 
     @property
     def widths(self):
@@ -101,12 +98,7 @@ class Layout:
                     f"{where} has rows of shape {array.shape[1:]}, but the model was fitted "
                     f"on rows of shape {shape}."
                 )
-        if len({len(a) for a in arrays}) > 1:
-            raise ValueError("The arrays of X have different numbers of rows.")
-        columns = [a if sp.issparse(a) else a.reshape(len(a), -1) for a in arrays]
-        if any(sp.issparse(c) for c in columns):
-            return sp.hstack(columns, format="csr")
-        return np.concatenate(columns, axis=1) if len(columns) > 1 else columns[0]
+        return _joined(self.keys, arrays)
 
     def _arrays_by_key(self, parts):
         given = "dict" if isinstance(parts, dict) else "list"
@@ -121,6 +113,20 @@ class Layout:
                 f"{sorted(self.keys, key=str)}."
             )
         return [_validated(named[key], _described(key)) for key in self.keys]
+
+
+def _joined(keys, arrays):
+    """Validated ``arrays`` side by side, row for row: one 2-D matrix, CSR if any is sparse."""
+    lengths = {key: len(array) for key, array in zip(keys, arrays, strict=True)}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(
+            f"The arrays of X have different numbers of rows: {lengths}. Each array is one "
+            "model input, row for row."
+        )
+    columns = [a if sp.issparse(a) else a.reshape(len(a), -1) for a in arrays]
+    if any(sp.issparse(c) for c in columns):
+        return sp.hstack(columns, format="csr")
+    return np.concatenate(columns, axis=1) if len(columns) > 1 else columns[0]
 
 
 def _validated(part, what):
