@@ -15,6 +15,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -26,7 +27,6 @@ from skdense import _runtime
 from skdense._docs import API_PAGE_TEMPLATE, api_page_parameters
 from skdense._fit_guards import (
     caller_stacklevel,
-    fit_seed_sequence,
     unchanged_on_failure,
     validated_input,
     validated_training_data,
@@ -149,18 +149,12 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         state.n_iter = 0
         if not incremental:  # each fit starts from learning_rate_init, as scikit-learn's does
             state.learning_rate = None
-        seeds = fit_seed_sequence(self.random_state, state.t)
-        split_seed, weight_seed, shuffle_seed = seeds.spawn(3)
-        if self.early_stopping:
-            data, validation = hold_out_validation(
-                X, y, targets, sample_weight, self.validation_fraction, split_seed
-            )
-        else:
-            data, validation = training_data(X, y, targets, sample_weight), None
         optimizer = self._optimizer_spec()
-        config = self._training_config(
-            1 if incremental else self.max_iter, data, targets, optimizer
-        )
+        # One stream of random numbers per fit, drawn in scikit-learn's order: first weights,
+        # validation split, one shuffle per epoch. With the same random_state, the network
+        # starts from scikit-learn's weights and sees its batches. Like scikit-learn, each fit
+        # (partial_fit and warm_start included) restarts an int random_state's stream.
+        random_state = check_random_state(self.random_state)
         # Keras and the backend load here, at the first fit, never at import.
         _runtime.load_keras()
         from skdense._training import borrow_network, train
@@ -173,10 +167,19 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
                 # The optimizer's moments carry over only to the same optimizer.
                 key, optimizer_state = self._optimizer_state
                 optimizer_state = optimizer_state if key == optimizer.key else None
-                network.load(self._network_weights, optimizer_state, weight_seed)
+                network.load(self._network_weights, optimizer_state, random_state)
             else:
-                network.reset(weight_seed)
-            train(network, data, config, state, np.random.default_rng(shuffle_seed), validation)
+                network.reset(random_state)
+            if self.early_stopping:
+                data, validation = hold_out_validation(
+                    X, y, targets, sample_weight, self.validation_fraction, random_state
+                )
+            else:
+                data, validation = training_data(X, y, targets, sample_weight), None
+            config = self._training_config(
+                1 if incremental else self.max_iter, data, targets, optimizer
+            )
+            train(network, data, config, state, random_state, validation)
             weights = network.weights()
             optimizer_state = (optimizer.key, network.optimizer_state())
         self._store_fit(spec, targets, weights, optimizer_state, state, X.dtype)

@@ -80,6 +80,11 @@ def fit_seed_sequence(random_state, t):
     return np.random.SeedSequence(int(entropy), spawn_key=(t,))
 
 
+def random_state_from(seed_sequence):
+    """A ``numpy.random.RandomState`` seeded from ``seed_sequence``."""
+    return np.random.RandomState(seed_sequence.generate_state(1)[0])
+
+
 def rose_after_its_best(loss_curve, tol):
     """Whether the training loss ended clearly above its best: the steps overshoot.
 

@@ -26,6 +26,7 @@ from sklearn.utils.validation import (
 from skdense import _keras_io, _keras_routing, _runtime
 from skdense._fit_guards import (
     fit_seed_sequence,
+    random_state_from,
     unchanged_on_failure,
     validated_input,
     validated_training_data,
@@ -268,6 +269,9 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         state = copy.deepcopy(self._training_state) if continuing else TrainingState()
         seeds = fit_seed_sequence(self.random_state, state.t)
         split_seed, build_seed, dropout_seed, shuffle_seed = seeds.spawn(4)
+        split_seed, dropout_seed, shuffle_seed = map(
+            random_state_from, (split_seed, dropout_seed, shuffle_seed)
+        )
         state.n_iter = 0
 
         _runtime.load_keras()  # Keras loads at the first fit, never at import
@@ -288,7 +292,13 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 optimizer_state = None
             if fit_options["validation_split"]:
                 data, validation = hold_out_validation(
-                    X, y, targets, sample_weight, fit_options["validation_split"], split_seed
+                    X,
+                    y,
+                    targets,
+                    sample_weight,
+                    fit_options["validation_split"],
+                    split_seed,
+                    stratified=("binary", "multiclass"),
                 )
             else:
                 data, validation = training_data(X, y, targets, sample_weight), None
@@ -306,9 +316,7 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 )
                 config.epoch_metrics = EpochMetrics(architecture.metrics, network)
                 network.load(weights, optimizer_state, dropout_seed)
-                train(
-                    network, data, config, state, np.random.default_rng(shuffle_seed), validation
-                )
+                train(network, data, config, state, shuffle_seed, validation)
                 weights, optimizer_state = network.weights(), network.optimizer_state()
         self._architecture = architecture
         self._targets = targets

@@ -92,16 +92,17 @@ def keras_initializer_name(name):
     return "glorot_uniform" if name in SKLEARN_INIT_FACTORS else name
 
 
-def initial_weights(model, spec, seed_sequence):
+def initial_weights(model, spec, random_state):
     """Fresh weights for ``model`` as numpy arrays, in ``model.get_weights()`` order.
 
-    Kernels come from the spec's initializer seeded from ``seed_sequence`` (a
-    ``numpy.random.SeedSequence``); biases start at zero, except under scikit-learn's scheme,
-    which draws them within their layer's kernel bound; batch-norm parameters start at their
-    usual constants. Drawing them here, rather than letting Keras draw them at build time, is
-    what lets a built network be reused across fits with a new ``random_state`` each time.
+    ``random_state`` is a ``numpy.random.RandomState``, the fit's one stream of random numbers.
+    Under scikit-learn's scheme (the default), each dense layer's kernel and then its bias are
+    drawn uniformly within the layer's bound straight from it, in scikit-learn's order: with
+    the same ``random_state``, skdense's MLP starts from the very weights scikit-learn's starts
+    from. Other initializers draw a seed from it per kernel, and biases start at zero;
+    batch-norm parameters start at their usual constants. Drawing here, rather than letting
+    Keras draw at build time, is what lets a built network be reused across fits.
     """
-    seeds = iter(seed_sequence.generate_state(len(model.weights)))
     weights = []
     bound = None  # scikit-learn's scheme: the bias shares its layer's kernel bound
     for variable in model.weights:
@@ -109,11 +110,12 @@ def initial_weights(model, spec, seed_sequence):
         shape = tuple(variable.shape)
         if role == "kernel" and spec.kernel_initializer in SKLEARN_INIT_FACTORS:
             bound = math.sqrt(SKLEARN_INIT_FACTORS[spec.kernel_initializer] / sum(shape))
-            weights.append(_uniform(bound, shape, int(next(seeds))))
+            weights.append(_uniform(bound, shape, random_state))
         elif role == "kernel":
-            weights.append(_initial_kernel(spec.kernel_initializer, shape, int(next(seeds))))
+            seed = int(random_state.randint(np.iinfo(np.int32).max))
+            weights.append(_initial_kernel(spec.kernel_initializer, shape, seed))
         elif role == "bias" and bound is not None:
-            weights.append(_uniform(bound, shape, int(next(seeds))))
+            weights.append(_uniform(bound, shape, random_state))
         elif role in ("gamma", "moving_variance"):
             weights.append(np.ones(shape, dtype=np.float32))
         elif role in ("bias", "beta", "moving_mean"):
@@ -123,8 +125,9 @@ def initial_weights(model, spec, seed_sequence):
     return weights
 
 
-def _uniform(bound, shape, seed):
-    return np.random.default_rng(seed).uniform(-bound, bound, size=shape).astype(np.float32)
+def _uniform(bound, shape, random_state):
+    # Drawn in float64 and then rounded, as scikit-learn draws before casting to X's dtype.
+    return random_state.uniform(-bound, bound, size=shape).astype(np.float32)
 
 
 def _initial_kernel(name, shape, seed):
@@ -162,9 +165,13 @@ def _initial_kernel(name, shape, seed):
 _TRUNCATED_NORMAL_STDDEV = 0.87962566103423978
 
 
-def reseed_dropout(model, seed_sequence):
-    """Point every dropout layer's random stream at a seed drawn from ``seed_sequence``."""
+def reseed_dropout(model, random_state):
+    """Point every dropout layer's random stream at a seed drawn from ``random_state``.
+
+    Nothing is drawn for a network without dropout, so the draws after this one (the
+    validation split, the shuffles) stay those of scikit-learn's MLP.
+    """
     dropout_layers = [layer for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
-    seeds = seed_sequence.generate_state(len(dropout_layers))
+    seeds = random_state.randint(np.iinfo(np.int32).max, size=len(dropout_layers))
     for layer, seed in zip(dropout_layers, seeds, strict=True):
         layer.seed_generator.state.assign(np.array([int(seed) % 2**31, 0], dtype="int64"))

@@ -19,6 +19,7 @@ import math
 import keras
 import numpy as np
 import scipy.sparse as sp
+import sklearn.utils
 
 from skdense import _losses, _pool, _runtime
 from skdense._network import build_network, initial_weights, reseed_dropout
@@ -153,9 +154,9 @@ class TrainableNetwork:
 
     # state ------------------------------------------------------------------------------
 
-    def load(self, weights, optimizer_state, seed_sequence):
+    def load(self, weights, optimizer_state, random_state):
         self.model.set_weights(weights)
-        reseed_dropout(self.model, seed_sequence)
+        reseed_dropout(self.model, random_state)
         if optimizer_state is None:
             optimizer_state = self._initial_optimizer_state
         self.set_optimizer_state(optimizer_state)
@@ -268,11 +269,10 @@ class CompiledNetwork(TrainableNetwork):
     def batch_loss(self, y, outputs, sample_weight, penalties=()):
         return _losses.batch_loss(self.loss, y, outputs, sample_weight, penalties)
 
-    def reset(self, seed_sequence):
-        """Fresh weights and optimizer state, drawn from ``seed_sequence``."""
-        weight_seeds, dropout_seeds = seed_sequence.spawn(2)
-        self.model.set_weights(initial_weights(self.model, self.spec, weight_seeds))
-        reseed_dropout(self.model, dropout_seeds)
+    def reset(self, random_state):
+        """Fresh weights and optimizer state, drawn from ``random_state`` (a RandomState)."""
+        self.model.set_weights(initial_weights(self.model, self.spec, random_state))
+        reseed_dropout(self.model, random_state)
         self.set_optimizer_state(self._initial_optimizer_state)
 
     def per_sample_loss(self, y, outputs):
@@ -308,7 +308,7 @@ _DIVERGED_ADVICE = (
 )
 
 
-def train(network, data, config, state, rng, validation=None):
+def train(network, data, config, state, random_state, validation=None):
     """Run up to ``config.max_epochs`` epochs of ``network`` on ``data``, updating ``state``.
 
     Early stopping follows scikit-learn's MLP: an epoch is "no improvement" when the
@@ -320,6 +320,10 @@ def train(network, data, config, state, rng, validation=None):
     A loss that becomes NaN or infinite raises :class:`NonFiniteLossError`, except with
     ``validation``: as in scikit-learn, that epoch scores NaN and the best weights are kept;
     training stops there (``state.diverged``), since no update brings NaN weights back.
+
+    With ``config.shuffle``, each epoch reshuffles the previous epoch's order with
+    ``random_state`` (a ``numpy.random.RandomState``), as scikit-learn's MLP does, so the same
+    stream gives the same batches.
     """
     if state.learning_rate is None:
         state.learning_rate = config.learning_rate_init
@@ -340,11 +344,11 @@ def train(network, data, config, state, rng, validation=None):
     state.diverged = False
     callbacks.on_train_begin()
     try:
+        order = np.arange(data.n_samples)
         for epoch in range(config.max_epochs):
             callbacks.on_epoch_begin(epoch)
-            order = (
-                rng.permutation(data.n_samples) if config.shuffle else np.arange(data.n_samples)
-            )
+            if config.shuffle:
+                order = sklearn.utils.shuffle(order, random_state=random_state)
             loss = network.train_epoch(data, order, config.batch_size, compilation)
             state.diverged = not math.isfinite(loss)
             if state.diverged and validation is None:

@@ -1,10 +1,13 @@
 """The validation set of ``early_stopping``: held out as scikit-learn's MLP holds it out.
 
-A shuffled split, seeded, stratified on the user's labels for single-label classifiers, so
-that scikit-learn's message for a class with too few members names that class as the user
-wrote it; multilabel and regression targets are not stratified.
+A shuffled split drawn from the fit's random stream. For the MLPs it is scikit-learn's own
+split, row for row: scikit-learn's MLP stratifies when its label-binarized target has one
+column, so binary targets are stratified and multiclass, multilabel and regression targets
+are not. The Keras estimators, which have no scikit-learn split to match, stratify multiclass
+targets too. The error for a class with too few members names the class as the user wrote it.
 """
 
+import numpy as np
 from sklearn.model_selection import train_test_split
 
 from skdense._spec import TrainingData, Validation
@@ -15,18 +18,31 @@ def training_data(X, y, targets, sample_weight):
     return TrainingData(X, targets.encode(y), sample_weight)
 
 
-def hold_out_validation(X, y, targets, sample_weight, validation_fraction, seed):
+def hold_out_validation(
+    X, y, targets, sample_weight, validation_fraction, random_state, stratified=("binary",)
+):
     """``(training data, Validation)``: ``validation_fraction`` of the rows held out, drawn
-    from ``seed`` (a ``numpy.random.SeedSequence``)."""
-    stratify = y if getattr(targets, "kind", None) in ("binary", "multiclass") else None
-    X, X_val, y, y_val, sample_weight, sample_weight_val = train_test_split(
-        X,
-        y,
-        sample_weight,
-        test_size=validation_fraction,
-        random_state=int(seed.generate_state(1)[0] % 2**31),
-        stratify=stratify,
-    )
+    from ``random_state`` (a ``numpy.random.RandomState``), stratified for the target kinds
+    in ``stratified``."""
+    stratify = None
+    if getattr(targets, "kind", None) in stratified:
+        # Class indices: a binary target's sort as scikit-learn's binarized labels do.
+        stratify = np.unique(y, return_inverse=True)[1].ravel()
+    try:
+        X, X_val, y, y_val, sample_weight, sample_weight_val = train_test_split(
+            X,
+            y,
+            sample_weight,
+            test_size=validation_fraction,
+            random_state=random_state,
+            stratify=stratify,
+        )
+    except ValueError:
+        if stratify is None:
+            raise
+        # The same split, stratified on the user's labels, raises the same error naming them.
+        train_test_split(X, test_size=validation_fraction, random_state=0, stratify=y)
+        raise
     if X_val.shape[0] < 2:
         raise ValueError(
             "The validation set is too small. Increase 'validation_fraction' "

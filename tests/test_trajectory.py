@@ -150,3 +150,46 @@ def test_early_stopping_follows_scikit_learn(monkeypatch, task, solver):
     np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, atol=1e-5)
     assert ours.best_validation_score_ == pytest.approx(theirs.best_validation_score_, abs=1e-5)
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-4)
+
+
+# --- the same random_state: the same fit, with nothing set by hand -------------------------------
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("solver", ["momentum", "adam"])
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel", "regression"])
+def test_same_random_state_gives_scikit_learns_fit(task, solver, early_stopping):
+    # skdense draws from random_state in scikit-learn's order (first kernels and biases, then
+    # the validation split, then one reshuffle per epoch), so a user who swaps the import and
+    # keeps random_state gets scikit-learn's network: same batches, same curves, same stop.
+    X, y, ours, theirs = _task(task)
+    params = {
+        "hidden_layer_sizes": HIDDEN,
+        "batch_size": 32,
+        "max_iter": EPOCHS,
+        "early_stopping": early_stopping,
+        "random_state": 7,
+        **SOLVERS[solver],
+    }
+    ours, theirs = ours(**params).fit(X, y), theirs(**params).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-4)
+    if early_stopping:  # R² near or below 0 magnifies float32 rounding: hence atol 1e-4
+        np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, atol=1e-4)
+    for our_coef, their_coef in zip(ours.coefs_, theirs.coefs_, strict=True):
+        np.testing.assert_allclose(our_coef, their_coef, rtol=1e-3, atol=1e-5)
+    if task == "regression":
+        np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-3, atol=1e-4)
+    else:
+        np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-4)
+
+
+def test_same_random_state_gives_scikit_learns_fit_on_float64_input():
+    # scikit-learn then computes in float64, skdense in float32: the same fit to float32
+    # rounding, compounded over the epochs.
+    X, y = make_regression(n_samples=200, n_features=6, noise=1.0, random_state=1)
+    y = (y - y.mean()) / y.std()
+    params = {"hidden_layer_sizes": (16,), "max_iter": 50, "random_state": 3}
+    ours, theirs = MLPRegressor(**params).fit(X, y), SklearnRegressor(**params).fit(X, y)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-4)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-3, atol=1e-4)
