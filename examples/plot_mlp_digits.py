@@ -44,9 +44,9 @@ X_train, X_test, y_train, y_test = train_test_split(
 # -----------
 # The tutorial's recipe, translated literally: four ReLU layers of 256, 128, 64 and 32
 # units, RMSprop at a learning rate of 0.01, batches of 128, pixels scaled to [0, 1]
-# (``MinMaxScaler`` learns the range from the training data). With ``early_stopping=True`` a
-# stratified 10% of the training data is held out, as the tutorial holds out its validation
-# images: training stops once the validation accuracy has not improved for 10 epochs, and the
+# (``MinMaxScaler`` learns the range from the training data). With ``early_stopping=True``
+# 10% of the training data is held out, as the tutorial holds out its validation images:
+# training stops once the validation accuracy has not improved for 10 epochs, and the
 # weights of the best epoch are kept. No parameter was tuned on the test set.
 mlp = make_pipeline(
     MinMaxScaler(),

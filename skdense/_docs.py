@@ -135,8 +135,11 @@ shuffle : bool, default=True
     Whether to shuffle the samples before each epoch.""",
     "random_state": """
 random_state : int, RandomState instance or None, default=None
-    Seeds the initial weights, dropout, shuffling and the validation split. An int gives
-    the same results run to run on a CPU.""",
+    Seeds the initial weights, the validation split, the shuffling and dropout. They are
+    drawn in scikit-learn's order, so with the same ``random_state`` an MLP starts from the
+    weights of scikit-learn's MLP and trains on its batches. An int gives the same results
+    run to run on a CPU; as in scikit-learn, each ``fit`` or ``partial_fit`` restarts its
+    stream.""",
     "tol": """
 tol : float, default=1e-4
     Tolerance of the stopping criterion: an epoch that does not improve the training loss
@@ -163,14 +166,15 @@ nesterovs_momentum : bool, default=True
     Whether the "sgd" solver uses Nesterov's momentum.""",
     "early_stopping": """
 early_stopping : bool, default=False
-    Hold out ``validation_fraction`` of the training data (shuffled, seeded by
-    ``random_state``, stratified for classifiers) and stop when the validation score stops
-    improving; the weights of the best epoch are restored. Without it, training stops when
-    the training loss stops improving. Use ``n_iter_no_change=np.inf`` to track validation
-    figures in ``history_`` for every epoch without stopping early. A loss that becomes NaN
-    or infinite scores NaN on validation and ends training there, keeping the best weights
-    (with a ``ConvergenceWarning``), as in scikit-learn; without early stopping it raises
-    :class:`~skdense.NonFiniteLossError`. ``partial_fit`` refuses ``early_stopping=True``.""",
+    Hold out ``validation_fraction`` of the training data (scikit-learn's split: shuffled,
+    drawn from ``random_state``, stratified for binary targets) and stop when the validation
+    score stops improving; the weights of the best epoch are restored. Without it, training
+    stops when the training loss stops improving. Use ``n_iter_no_change=np.inf`` to track
+    validation figures in ``history_`` for every epoch without stopping early. A loss that
+    becomes NaN or infinite scores NaN on validation and ends training there, keeping the
+    best weights (with a ``ConvergenceWarning``), as in scikit-learn; without early stopping
+    it raises :class:`~skdense.NonFiniteLossError`. ``partial_fit`` refuses
+    ``early_stopping=True``.""",
     "validation_fraction": """
 validation_fraction : float, default=0.1
     The share of training data held out for early stopping.""",
