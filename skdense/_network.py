@@ -27,7 +27,7 @@ def keras_activation(name):
     return SKLEARN_ACTIVATIONS.get(name, name)
 
 
-def build_network(spec, draw_weights=True):
+def build_network(spec, draw_weights=True, regularized=True):
     """Build the Keras model for ``spec``.
 
     Returns ``(model, logits_model)``: ``model`` ends with the output activation (what a user
@@ -39,11 +39,17 @@ def build_network(spec, draw_weights=True):
     Keras's random draw at build time compiles a random-number program per kernel shape,
     0.2-0.3 s each on a 2-core CPU. ``model_``, which a user inspects and saves, is built
     with the spec's initializer.
+
+    ``regularized=False`` leaves the penalties out of the layers: pooled networks add them in
+    their loss with strengths set per fit (:class:`skdense._training.CompiledNetwork`), so
+    that one compiled network serves every ``alpha``. ``model_`` carries them as Keras
+    regularizers.
     """
     kernel_initializer = (
         keras_initializer_name(spec.kernel_initializer) if draw_weights else "zeros"
     )
-    regularizer = keras.regularizers.L1L2(l1=spec.l1, l2=spec.l2) if spec.l1 or spec.l2 else None
+    penalized = regularized and (spec.l1 or spec.l2)
+    regularizer = keras.regularizers.L1L2(l1=spec.l1, l2=spec.l2) if penalized else None
     dtype = keras.DTypePolicy(spec.dtype_policy)
     inputs = keras.Input(shape=(spec.n_features,), name="features")
     x = inputs

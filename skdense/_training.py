@@ -14,6 +14,7 @@ in :mod:`skdense._backends`; everything here is written once.
 """
 
 import contextlib
+import dataclasses
 import math
 
 import keras
@@ -118,8 +119,13 @@ class TrainableNetwork:
     * ``n_features``, ``n_outputs``, ``n_weights`` (trainable weights, for the engines'
       estimates of the work per step) and ``exact_last_batch`` (run the last, partial batch
       alone rather than padded: batch statistics would see the padding);
-    * :meth:`batch_loss`, which the compiled step calls.
+    * :meth:`batch_loss`, which the compiled step calls, and :meth:`weight_penalties`, which
+      it adds to the penalties Keras's layers report; ``runtime_variables``, the Keras
+      variables the step reads besides the model's and the optimizer's (JAX's engine passes
+      their values in, as it passes the weights).
     """
+
+    runtime_variables = ()
 
     def _set_up(self):
         self.optimizer.build(self.training_model.trainable_variables)
@@ -143,6 +149,11 @@ class TrainableNetwork:
     def per_sample_loss(self, y, outputs):
         """The loss of each row, without penalties, in ``keras.ops``."""
         raise NotImplementedError
+
+    def weight_penalties(self, trainable, runtime_values):
+        """Penalties on ``trainable`` (``training_model``'s trainable weights or their values)
+        given ``runtime_values`` (those of ``runtime_variables``), in ``keras.ops``."""
+        return []
 
     def evaluate(self, data):
         """``(weighted mean loss without penalties, outputs)`` on ``data``."""
@@ -254,8 +265,20 @@ class CompiledNetwork(TrainableNetwork):
         self.n_weights = spec.n_weights
         self.exact_last_batch = spec.batch_normalization
         # Weights are always set before training (reset or load): no random draw at build.
-        self.model, self.logits_model = build_network(spec, draw_weights=False)
+        self.model, self.logits_model = build_network(spec, draw_weights=False, regularized=False)
         self.training_model = self.logits_model
+        # The L1 and L2 strengths live in a variable, set per fit (set_penalty), so a search
+        # over alpha trains one compiled network; the spec only says which penalties exist.
+        self._penalized = (bool(spec.l1), bool(spec.l2))
+        self.penalty_strengths = keras.Variable(
+            [spec.l1, spec.l2], dtype="float32", trainable=False, name="penalty_strengths"
+        )
+        self.runtime_variables = (self.penalty_strengths,)
+        self._kernels = [
+            i
+            for i, variable in enumerate(self.training_model.trainable_variables)
+            if variable.path.endswith("kernel")
+        ]
         self.optimizer = build_optimizer(optimizer_spec)
         # float16 gradients underflow without loss scaling; bfloat16 has float32's range.
         self.scales_loss = spec.dtype_policy == "mixed_float16"
@@ -268,6 +291,23 @@ class CompiledNetwork(TrainableNetwork):
 
     def batch_loss(self, y, outputs, sample_weight, penalties=()):
         return _losses.batch_loss(self.loss, y, outputs, sample_weight, penalties)
+
+    def set_penalty(self, l1, l2):
+        """This fit's strengths of the penalties the spec names (see ``NetworkSpec``)."""
+        if (bool(l1), bool(l2)) != self._penalized:
+            raise ValueError(f"network built for penalties {self._penalized}, got {(l1, l2)}")
+        self.penalty_strengths.assign(np.array([l1, l2], dtype=np.float32))
+
+    def weight_penalties(self, trainable, runtime_values):
+        # Keras's L1L2 regularizer, summed over the kernels: l1 * sum|w| + l2 * sum(w^2).
+        (strengths,) = runtime_values
+        kernels = [keras.ops.cast(trainable[i], "float32") for i in self._kernels]
+        penalties = []
+        if self._penalized[0]:
+            penalties += [strengths[0] * keras.ops.sum(keras.ops.abs(k)) for k in kernels]
+        if self._penalized[1]:
+            penalties += [strengths[1] * keras.ops.sum(keras.ops.square(k)) for k in kernels]
+        return penalties
 
     def reset(self, random_state):
         """Fresh weights and optimizer state, drawn from ``random_state`` (a RandomState)."""
@@ -290,8 +330,14 @@ def borrow_network(spec, loss, optimizer_spec, device):
     borrower's alone until the block exits; its weights are whatever the previous borrower
     left, so callers always ``reset`` or ``load`` first.
     """
-    key = (spec, loss, optimizer_spec, device)
-    with _pool.borrow(key, lambda: CompiledNetwork(spec, loss, optimizer_spec, device)) as network:
+    # Networks that differ only in the strengths of their penalties share one: the pooled
+    # network is built for unit strengths of the penalties the spec has, and told this fit's.
+    pooled = dataclasses.replace(spec, l1=float(bool(spec.l1)), l2=float(bool(spec.l2)))
+    key = (pooled, loss, optimizer_spec, device)
+    with _pool.borrow(
+        key, lambda: CompiledNetwork(pooled, loss, optimizer_spec, device)
+    ) as network:
+        network.set_penalty(spec.l1, spec.l2)
         yield network
 
 

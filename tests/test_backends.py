@@ -77,6 +77,28 @@ def test_folds_and_refit_share_one_compiled_epoch(multiclass_data):
     assert network.engine.epoch_traces == 1
 
 
+@pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
+def test_a_search_over_alpha_trains_one_compiled_network(multiclass_data, penalty):
+    # The penalty strengths are set per fit: every alpha shares one network and one traced
+    # (on JAX, compiled) epoch, and each fit is the one a network of its own would give.
+    X, y = multiclass_data
+    params = {"penalty": penalty, "max_iter": 5, "random_state": 0}
+    _training.clear_network_pool()
+    alone = MLPClassifier((7,), alpha=1.0, **params).fit(X, y)
+    _training.clear_network_pool()
+    MLPClassifier((7,), alpha=1e-4, **params).fit(X, y)
+    (network,) = _pool._pool[next(reversed(_pool._pool))]
+    shared = MLPClassifier((7,), alpha=1.0, **params).fit(X, y)
+    assert network.fits == 2 and network.engine.epoch_traces == 1
+    assert len(_pool._pool) == 1
+    np.testing.assert_allclose(shared.loss_curve_, alone.loss_curve_, rtol=1e-6)
+    for ours, theirs in zip(shared.coefs_, alone.coefs_, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-7)
+    # the strength reached the loss: a strong penalty keeps the kernels smaller
+    weak = MLPClassifier((7,), alpha=1e-4, **params).fit(X, y)
+    assert np.abs(shared.coefs_[0]).sum() < np.abs(weak.coefs_[0]).sum()
+
+
 def test_batches_pad_only_the_last_batch():
     order = np.array([4, 0, 3, 1, 2])
     block, rows, rest = _training._batches(order, 2, n_rows=5, exact_last_batch=False)

@@ -157,8 +157,9 @@ class Engine:
             model.trainable_variables,
             model.non_trainable_variables,
             optimizer.variables,
+            list(network.runtime_variables),
         )
-        step = _make_step(model, optimizer, network.batch_loss, network.scales_loss)
+        step = _make_step(model, optimizer, network)
 
         self.epoch_traces = 0  # how often an epoch was traced (and so compiled) for new shapes
 
@@ -232,21 +233,22 @@ class Engine:
         return float(loss)
 
     def predict_block(self, block):
-        trainable, non_trainable, _ = self._read_state()
+        trainable, non_trainable, _, _ = self._read_state()
         return np.asarray(self._predict(trainable, non_trainable, block))
 
 
-def _make_step(model, optimizer, batch_loss, scales_loss):
-    """One training step as a pure function of ``(trainable, non_trainable, optimizer)``
-    variable values, the way Keras's own JAX trainer writes it."""
+def _make_step(model, optimizer, network):
+    """One training step as a pure function of ``(trainable, non_trainable, optimizer,
+    runtime)`` variable values, the way Keras's own JAX trainer writes it."""
 
-    def loss_and_updates(trainable, non_trainable, optimizer_values, x, y, w):
+    def loss_and_updates(trainable, non_trainable, optimizer_values, runtime_values, x, y, w):
         outputs, non_trainable, penalties = model.stateless_call(
             trainable, non_trainable, x, training=True, return_losses=True
         )
-        loss = batch_loss(y, outputs, w, penalties)
+        penalties = [*penalties, *network.weight_penalties(trainable, runtime_values)]
+        loss = network.batch_loss(y, outputs, w, penalties)
         scaled = loss
-        if scales_loss:  # the loss scale is an optimizer variable: read it from the values
+        if network.scales_loss:  # the loss scale is an optimizer variable: read its value
             mapping = list(zip(optimizer.variables, optimizer_values, strict=True))
             with keras.StatelessScope(state_mapping=mapping):
                 scaled = optimizer.scale_loss(loss)
@@ -255,11 +257,11 @@ def _make_step(model, optimizer, batch_loss, scales_loss):
     gradient = jax.value_and_grad(loss_and_updates, has_aux=True)
 
     def step(state, x, y, w):
-        trainable, non_trainable, optimizer_values = state
+        trainable, non_trainable, optimizer_values, runtime_values = state
         (_, (loss, non_trainable)), grads = gradient(
-            trainable, non_trainable, optimizer_values, x, y, w
+            trainable, non_trainable, optimizer_values, runtime_values, x, y, w
         )
         trainable, optimizer_values = optimizer.stateless_apply(optimizer_values, grads, trainable)
-        return (trainable, non_trainable, optimizer_values), loss
+        return (trainable, non_trainable, optimizer_values, runtime_values), loss
 
     return step

@@ -168,7 +168,9 @@ class Engine:
         variables = model.trainable_variables
         with tf.GradientTape() as tape:
             outputs = model(x, training=True)
-            loss = network.batch_loss(y, outputs, w, model.losses)
+            runtime_values = [v.value for v in network.runtime_variables]
+            penalties = [*model.losses, *network.weight_penalties(variables, runtime_values)]
+            loss = network.batch_loss(y, outputs, w, penalties)
             scaled = network.optimizer.scale_loss(loss) if network.scales_loss else loss
         gradients = tape.gradient(scaled, variables)
         network.optimizer.apply(gradients, variables)
