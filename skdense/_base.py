@@ -167,7 +167,7 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
                 # The optimizer's moments carry over only to the same optimizer.
                 key, optimizer_state = self._optimizer_state
                 optimizer_state = optimizer_state if key == optimizer.key else None
-                network.load(self._network_weights, optimizer_state, random_state)
+                network.load(self._network_weights, optimizer_state, random_state, state.t)
             else:
                 network.reset(random_state)
             if self.early_stopping:

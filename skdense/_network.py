@@ -171,13 +171,17 @@ def _initial_kernel(name, shape, seed):
 _TRUNCATED_NORMAL_STDDEV = 0.87962566103423978
 
 
-def reseed_dropout(model, random_state):
+def reseed_dropout(model, random_state, samples_seen=0):
     """Point every dropout layer's random stream at a seed drawn from ``random_state``.
 
     Nothing is drawn for a network without dropout, so the draws after this one (the
-    validation split, the shuffles) stay those of scikit-learn's MLP.
+    validation split, the shuffles) stay those of scikit-learn's MLP. ``samples_seen`` (the
+    training so far) is mixed in: an int ``random_state`` restarts its stream at each
+    ``partial_fit``, as scikit-learn's does, and the masks must not repeat epoch after epoch.
     """
     dropout_layers = [layer for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
     seeds = random_state.randint(np.iinfo(np.int32).max, size=len(dropout_layers))
     for layer, seed in zip(dropout_layers, seeds, strict=True):
+        if samples_seen:
+            seed = np.random.SeedSequence([int(seed), int(samples_seen)]).generate_state(1)[0]
         layer.seed_generator.state.assign(np.array([int(seed) % 2**31, 0], dtype="int64"))

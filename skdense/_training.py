@@ -165,9 +165,9 @@ class TrainableNetwork:
 
     # state ------------------------------------------------------------------------------
 
-    def load(self, weights, optimizer_state, random_state):
+    def load(self, weights, optimizer_state, random_state, samples_seen=0):
         self.model.set_weights(weights)
-        reseed_dropout(self.model, random_state)
+        reseed_dropout(self.model, random_state, samples_seen)
         if optimizer_state is None:
             optimizer_state = self._initial_optimizer_state
         self.set_optimizer_state(optimizer_state)

@@ -467,3 +467,33 @@ def test_a_class_too_small_to_stratify_is_named_as_the_user_wrote_it():
     y = np.array(["cat"] * 7 + ["dog"])
     with pytest.raises(ValueError, match=re.escape("Classes with too few members are: ['dog']")):
         _clf(early_stopping=True).fit(X, y)
+
+
+def test_dropout_masks_do_not_repeat_across_partial_fits(multiclass_data, monkeypatch):
+    # An int random_state restarts its stream at each partial_fit, as scikit-learn's does
+    # (the same shuffle each call); the dropout seeds must still move on with the training.
+    import keras
+
+    from skdense import _network, _training
+
+    seeds = []
+
+    def recording_reseed(model, *args):
+        _network.reseed_dropout(model, *args)
+        layers = [layer for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
+        seeds.append(
+            [
+                int(keras.ops.convert_to_numpy(layer.seed_generator.state.value)[0])
+                for layer in layers
+            ]
+        )
+
+    monkeypatch.setattr(_training, "reseed_dropout", recording_reseed)
+    X, y = multiclass_data
+    clf = MLPClassifier((8,), dropout=0.5, random_state=0)
+    for _ in range(3):
+        clf.partial_fit(X, y, classes=np.unique(y))
+    assert len(seeds) == 3 and len({tuple(s) for s in seeds}) == 3
+    # and a fit from scratch with the same random_state repeats the first call's seeds
+    MLPClassifier((8,), dropout=0.5, random_state=0, max_iter=1).fit(X, y)
+    assert seeds[-1] == seeds[0]
