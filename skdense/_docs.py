@@ -139,7 +139,7 @@ random_state : int, RandomState instance or None, default=None
     drawn in scikit-learn's order, so with the same ``random_state`` an MLP starts from the
     weights of scikit-learn's MLP and trains on its batches. An int gives the same results
     run to run on a CPU; as in scikit-learn, each ``fit`` or ``partial_fit`` restarts its
-    stream.""",
+    stream (dropout's masks still move on with the samples seen).""",
     "tol": """
 tol : float, default=1e-4
     Tolerance of the stopping criterion: an epoch that does not improve the training loss
