@@ -7,7 +7,6 @@ are not. The Keras estimators, which have no scikit-learn split to match, strati
 targets too. The error for a class with too few members names the class as the user wrote it.
 """
 
-import numpy as np
 from sklearn.model_selection import train_test_split
 
 from skdense._spec import TrainingData, Validation
@@ -24,25 +23,17 @@ def hold_out_validation(
     """``(training data, Validation)``: ``validation_fraction`` of the rows held out, drawn
     from ``random_state`` (a ``numpy.random.RandomState``), stratified for the target kinds
     in ``stratified``."""
-    stratify = None
-    if getattr(targets, "kind", None) in stratified:
-        # Class indices: a binary target's sort as scikit-learn's binarized labels do.
-        stratify = np.unique(y, return_inverse=True)[1].ravel()
-    try:
-        X, X_val, y, y_val, sample_weight, sample_weight_val = train_test_split(
-            X,
-            y,
-            sample_weight,
-            test_size=validation_fraction,
-            random_state=random_state,
-            stratify=stratify,
-        )
-    except ValueError:
-        if stratify is None:
-            raise
-        # The same split, stratified on the user's labels, raises the same error naming them.
-        train_test_split(X, test_size=validation_fraction, random_state=0, stratify=y)
-        raise
+    # The user's labels sort as scikit-learn's binarized ones (False, True) do, so the split is
+    # its split row for row, and a class with too few members is named as the user wrote it.
+    stratify = y if getattr(targets, "kind", None) in stratified else None
+    X, X_val, y, y_val, sample_weight, sample_weight_val = train_test_split(
+        X,
+        y,
+        sample_weight,
+        test_size=validation_fraction,
+        random_state=random_state,
+        stratify=stratify,
+    )
     if X_val.shape[0] < 2:
         raise ValueError(
             "The validation set is too small. Increase 'validation_fraction' "
