@@ -26,16 +26,11 @@ import time
 import warnings
 from pathlib import Path
 
+from harness.data import classification
+
 RESULTS = Path(__file__).resolve().parent / "results"
 ALPHAS = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
 PARAMS = {"hidden_layer_sizes": (100,), "batch_size": 32, "max_iter": 10, "random_state": 0}
-
-
-def _data():
-    from sklearn.datasets import make_classification
-
-    X, y = make_classification(n_samples=2500, n_features=20, random_state=0)
-    return X[:2000].astype("float32"), y[:2000], X[2000:].astype("float32"), y[2000:]
 
 
 def worker(peer):
@@ -49,7 +44,8 @@ def worker(peer):
         from skdense import MLPClassifier
     from sklearn.model_selection import GridSearchCV
 
-    X, y, X_test, y_test = _data()
+    data = classification()  # W1's and W4's data
+    X, y, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
     search = GridSearchCV(MLPClassifier(**PARAMS), {"alpha": ALPHAS}, cv=3)
     start = time.perf_counter()
     search.fit(X, y)
