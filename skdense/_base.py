@@ -2,8 +2,9 @@
 
 This is the only module that joins scikit-learn and Keras. Fitted state is plain numpy
 (``coefs_``, ``intercepts_`` and the other weights, the optimizer state) plus a small
-:class:`~skdense._network.NetworkSpec`; the Keras model that trains or predicts is borrowed
-from the training module's pool for the duration of a call. So pickling, ``clone`` and
+:class:`~skdense._network.NetworkSpec`; the Keras model that trains (or predicts, on a GPU
+or in mixed precision) is borrowed from the training module's pool for the duration of a call,
+and other predictions are numpy's (:mod:`skdense._forward`). So pickling, ``clone`` and
 ``joblib`` need nothing special, and a grid search reuses one traced network per architecture.
 """
 
@@ -23,7 +24,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from skdense import _runtime
+from skdense import _forward, _runtime
 from skdense._docs import API_PAGE_TEMPLATE, api_page_parameters
 from skdense._fit_guards import (
     caller_stacklevel,
@@ -339,19 +340,25 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         float32 when both ``X`` and the fitted weights are, else float64."""
         check_is_fitted(self, "_network_weights")
         X = validated_input(self, X)
+        result_dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
+        spec = self._network_spec
+        # On the CPU, a few matrix products, as scikit-learn's MLP predicts: no Keras needed.
+        if _forward.computes(spec) and _runtime.parse_device(self.device)[0] != "gpu":
+            logits = _forward.logits(spec, self._network_weights, X)
+            return logits.astype(result_dtype, copy=False)
         _runtime.load_keras()
         from skdense._training import predict_logits
 
         with _runtime.device_scope(self.device) as device:
             logits = predict_logits(
-                self._network_spec,
+                spec,
                 self._targets.loss,
                 self._optimizer_spec(),
                 device,
                 self._network_weights,
                 X,
             )
-        return logits.astype(np.result_type(X.dtype, self.coefs_[0].dtype), copy=False)
+        return logits.astype(result_dtype, copy=False)
 
     @property
     def model_(self):

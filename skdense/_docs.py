@@ -214,10 +214,12 @@ callbacks : list of keras.callbacks.Callback or None, default=None
     and, with ``early_stopping``, ``val_loss`` and the validation score.""",
     "device": """
 device : {"auto", "cpu", "gpu", "gpu:N"}, default="auto"
-    Where to train and predict: "auto" uses a visible GPU and falls back to the CPU; with
-    several GPUs, concurrent fits in one process (threads of a Dask worker) each take the
-    least busy one. CPU threads follow the process's share of the machine: see
-    ``SKDENSE_NUM_THREADS`` in the scaling guide.""",
+    Where to train: "auto" uses a visible GPU and falls back to the CPU; with several GPUs,
+    concurrent fits in one process (threads of a Dask worker) each take the least busy one.
+    CPU threads follow the process's share of the machine: see ``SKDENSE_NUM_THREADS`` in
+    the scaling guide. Predictions are numpy's matrix products on the CPU, as scikit-learn's
+    MLP computes them, without importing Keras; a network in mixed precision, or with
+    "gpu"/"gpu:N" named, predicts through Keras on that device.""",
     "precision": """
 precision : {"float32", "mixed_float16", "mixed_bfloat16"}, default="float32"
     Keras's mixed precision for the hidden layers: computations in 16 bits with float32

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 import sklearn.utils
 
-from skdense import _losses, _pool, _runtime
+from skdense import _forward, _losses, _pool, _runtime
 from skdense._network import build_network, initial_weights, reseed_dropout
 from skdense._pool import clear_network_pool  # noqa: F401 - skdense.clear_network_pool calls it here
 from skdense._progress import ProgressLines
@@ -39,7 +39,6 @@ from skdense._spec import (  # noqa: F401 - re-exported: older pickles and calle
 
 # A sparse block is densified at most this many cells at a time (float32: 64 MiB).
 _SPARSE_BLOCK_CELLS = 16 * 2**20
-_PREDICT_BLOCK_ROWS = 1024
 _OPTIMIZERS = {
     "sgd": "SGD",
     "adam": "Adam",
@@ -135,9 +134,7 @@ class TrainableNetwork:
         self._initial_optimizer_state = self.optimizer_state()
         # A Keras schedule computes the rate each step; only a variable can be set.
         self._learning_rate_is_variable = isinstance(self.optimizer.learning_rate, keras.Variable)
-        self.predict_rows = int(
-            np.clip(_SPARSE_BLOCK_CELLS // max(1, self.n_features), 1, _PREDICT_BLOCK_ROWS)
-        )
+        self.predict_rows = _forward.block_rows(self.n_features)
         self.fits = 0  # fits this network has served: they share its compiled functions
         self.engine = _runtime.backend().Engine(self)
 
