@@ -40,7 +40,7 @@ def borrow(key, build):
         if idle is not None and not idle:  # the eviction below expects no empty entries
             del _pool[key]
     if network is None:
-        with BUILD_LOCK:
+        with BUILD_LOCK, _runtime.backend().building():
             network = build()
     yield network
     with _pool_lock:

@@ -267,8 +267,11 @@ class CompiledNetwork(TrainableNetwork):
         # The L1 and L2 strengths live in a variable, set per fit (set_penalty), so a search
         # over alpha trains one compiled network; the spec only says which penalties exist.
         self._penalized = (bool(spec.l1), bool(spec.l2))
-        self.penalty_strengths = keras.Variable(
-            [spec.l1, spec.l2], dtype="float32", trainable=False, name="penalty_strengths"
+        self.penalty_strengths = keras.Variable(  # from numpy: JAX compiles nothing to place it
+            np.array([spec.l1, spec.l2], dtype=np.float32),
+            dtype="float32",
+            trainable=False,
+            name="penalty_strengths",
         )
         self.runtime_variables = (self.penalty_strengths,)
         self._kernels = [

@@ -2,6 +2,7 @@
 speed, and a fitted estimator moves between backends. The cross-backend tests start a process
 per backend, whichever backend this run uses."""
 
+import logging
 import os
 import pickle
 import subprocess
@@ -189,6 +190,68 @@ def test_a_pooled_network_keeps_using_what_it_compiled(monkeypatch, multiclass_d
         max_epochs=2, n_batches=5, batch_size=64
     )  # same shapes
     assert not network.engine.choose_compilation(max_epochs=2, n_batches=6, batch_size=64)
+
+
+# --- JAX's compiles ------------------------------------------------------------------------------
+
+only_jax = pytest.mark.skipif(BACKEND != "jax", reason="JAX's compile options")
+
+
+@only_jax
+@pytest.mark.parametrize("batch_normalization", [False, True])
+def test_quickly_compiled_epochs_give_the_same_network(
+    monkeypatch, multiclass_data, batch_normalization
+):
+    from skdense._backends import jax as jax_backend
+
+    X, y = multiclass_data
+    params = {"batch_size": 64, "max_iter": 5, "random_state": 0}
+    fits = {}
+    for quick in (False, True):
+        _training.clear_network_pool()
+        monkeypatch.setattr(jax_backend, "quick_compile_pays", lambda *args, q=quick: q)
+        clf = MLPClassifier((16, 8), batch_normalization=batch_normalization, **params)
+        fits[quick] = clf.fit(X, y)
+    np.testing.assert_allclose(fits[True].loss_curve_, fits[False].loss_curve_, rtol=1e-5)
+    for quick, optimised in zip(fits[True].coefs_, fits[False].coefs_, strict=True):
+        np.testing.assert_allclose(quick, optimised, atol=1e-5)
+
+
+@only_jax
+def test_a_compile_option_this_jax_refuses_is_dropped(monkeypatch, multiclass_data):
+    from skdense._backends import jax as jax_backend
+
+    unknown = "xla_cpu_option_no_release_has"
+    monkeypatch.setattr(jax_backend, "QUICK_OPTIONS", {**jax_backend.QUICK_OPTIONS, unknown: 1})
+    monkeypatch.setattr(jax_backend, "_OPTIONAL_OPTIONS", {unknown})
+    monkeypatch.setattr(jax_backend, "_refused_options", set())
+    monkeypatch.setattr(jax_backend, "quick_compile_pays", lambda *args: True)
+    _training.clear_network_pool()
+    X, y = multiclass_data
+    assert MLPClassifier((7,), max_iter=2, random_state=0).fit(X, y).n_iter_ == 2
+    assert jax_backend._refused_options == {unknown}
+    monkeypatch.setattr(jax_backend, "QUICK_OPTIONS", {unknown: 1})
+    monkeypatch.setattr(jax_backend, "_refused_options", set())
+    monkeypatch.setattr(jax_backend, "_OPTIONAL_OPTIONS", set())  # a required option: an error
+    _training.clear_network_pool()
+    with pytest.raises(Exception, match="No such compile option"):
+        MLPClassifier((7,), max_iter=2, random_state=0).fit(X, y)
+
+
+@only_jax
+def test_building_a_network_compiles_no_array_constructors(caplog, multiclass_data):
+    import jax
+
+    X, y = multiclass_data
+    with jax.log_compiles(), caplog.at_level(logging.WARNING, logger="jax"):
+        # shapes no other test builds, with batch norm's ones and zeros and Adam's slots
+        MLPClassifier((13, 11), batch_normalization=True, max_iter=1).fit(X[:, :7], y)
+    compiled = [r.getMessage().split(" with ")[0] for r in caplog.records]
+    assert "Compiling jit(batches)" in compiled  # the log is seen
+    assert [name for name in compiled if "broadcast_in_dim" in name or "stage" in name] == []
+    # and outside skdense's builds, Keras's initializers are Keras's again
+    zeros = keras.initializers.Zeros()((2, 3), dtype="float32")
+    assert isinstance(zeros, jax.Array) and not np.asarray(zeros).any()
 
 
 # --- between backends ----------------------------------------------------------------------------

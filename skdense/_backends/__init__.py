@@ -9,6 +9,7 @@ Each backend module offers the same few names, used by :mod:`skdense._runtime` a
   which it reads only through the attributes that class documents;
 * ``values(variables)``: Keras variables' values as numpy arrays;
 * ``serialization_scope()``: the block in which a user's model is serialized;
+* ``building()``: the block in which the network pool builds a network;
 * ``clear_caches()``: what the network pool calls to free memory after evictions.
 
 The backend is Keras's own choice (``KERAS_BACKEND`` or ``~/.keras/keras.json``), read when

@@ -120,13 +120,49 @@ def clear_caches():
     """Nothing to do: JAX frees a network's compiled programs with the network."""
 
 
+@contextlib.contextmanager
+def building():
+    """Keras's zeros and ones initializers make host arrays while skdense builds a network.
+
+    ``jnp.zeros`` of each new shape compiles an XLA program (a broadcast), 30-60 ms on a
+    2-core CPU, and a new network's kernels, biases and optimizer slots compiled 3-7 of them:
+    0.1-0.25 s of every new architecture in a grid search. numpy makes the same arrays
+    without compiling anything; ``device_put`` places them as ``jnp.zeros`` would. Entered
+    under the pool's build lock; the initializers are Keras's again afterwards.
+    """
+    from keras.src.initializers import constant_initializers
+
+    originals = {
+        cls: cls.__call__ for cls in (constant_initializers.Zeros, constant_initializers.Ones)
+    }
+
+    def host_array(fill):
+        def call(self, shape, dtype=None):
+            dtype = jax.numpy.dtype(keras.backend.standardize_dtype(dtype))
+            return jax.device_put(np.full(shape, fill, dtype=dtype))
+
+        return call
+
+    constant_initializers.Zeros.__call__ = host_array(0)
+    constant_initializers.Ones.__call__ = host_array(1)
+    try:
+        yield
+    finally:
+        for cls, call in originals.items():
+            cls.__call__ = call
+
+
 # XLA's CPU compiler spends most of a small network's compile time optimising the generated
-# code. At optimisation level 0 a W1-sized epoch compiled about 3x faster on a 2-core CPU and
-# its steps ran slower by about this much per multiply-add; a W2-sized step was 3.6x slower
-# (benchmarks/results/jax-compile-cpu-2core.md).
+# code and emitting its fusions. At optimisation level 0 and with XLA's older (elemental)
+# fusion emitter, a W1-sized epoch compiled several times faster on a 2-core CPU and its steps
+# ran slower by about this much per multiply-add (benchmarks/results/jax-compile-cpu-2core.md).
 QUICK_COMPILE_COST_PER_WORK = 1e-9  # seconds per multiply-add of a step
 QUICK_COMPILE_SAVING = 0.5  # seconds of compilation saved
 EXPECTED_EPOCHS = 50  # early stopping usually ends a fit well before max_iter
+QUICK_OPTIONS = {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False}
+# Options a JAX release may not know (XLA renames and retires its flags): dropped if refused.
+_OPTIONAL_OPTIONS = {"xla_cpu_use_fusion_emitters"}
+_refused_options = set()
 
 
 def quick_compile_pays(max_epochs, n_batches, work_per_step, earlier_fits):
@@ -141,8 +177,32 @@ def quick_compile_pays(max_epochs, n_batches, work_per_step, earlier_fits):
     return steps * work_per_step * QUICK_COMPILE_COST_PER_WORK < QUICK_COMPILE_SAVING
 
 
-def _options(quick):
-    return {"xla_backend_optimization_level": 0} if quick else None
+def _jit(function, quick, **kwargs):
+    """``jax.jit(function)``, compiled quickly (:data:`QUICK_OPTIONS`) if ``quick``.
+
+    An option this JAX refuses is dropped, once per process, rather than failing the fit: it
+    is refused when the first call compiles, before anything runs.
+    """
+    if not quick:
+        return jax.jit(function, **kwargs)
+    compiled = None
+
+    def call(*args):
+        nonlocal compiled
+        while True:
+            if compiled is None:
+                options = {k: v for k, v in QUICK_OPTIONS.items() if k not in _refused_options}
+                compiled = jax.jit(function, compiler_options=options, **kwargs)
+            try:
+                return compiled(*args)
+            except jax.errors.JaxRuntimeError as error:
+                refused = {k for k in _OPTIONAL_OPTIONS - _refused_options if k in str(error)}
+                if "No such compile option" not in str(error) or not refused:
+                    raise
+                _refused_options.update(refused)
+                compiled = None
+
+    return call
 
 
 class Engine:
@@ -187,13 +247,12 @@ class Engine:
         # On a GPU the old state's buffers are reused for the new one; the CPU copies anyway.
         donate = (0,) if self.device.platform == "gpu" else ()
         self._batches = {
-            quick: jax.jit(batches, donate_argnums=donate, compiler_options=_options(quick))
-            for quick in (False, True)
+            quick: _jit(batches, quick, donate_argnums=donate) for quick in (False, True)
         }
         # One step per epoch, compiled per size of the last batch: compiled quickly.
-        self._rows = jax.jit(rows, donate_argnums=donate, compiler_options=_options(True))
+        self._rows = _jit(rows, True, donate_argnums=donate)
         # A forward pass runs a few times per fit: compiled quickly too.
-        self._predict = jax.jit(predict, compiler_options=_options(True))
+        self._predict = _jit(predict, True)
 
     def choose_compilation(self, max_epochs, n_batches, batch_size):
         """Whether this fit's epochs compile quickly (see :func:`quick_compile_pays`)."""

@@ -107,6 +107,11 @@ def serialization_scope():
     return contextlib.nullcontext()
 
 
+def building():
+    """Nothing to change while skdense builds a network: TensorFlow compiles nothing for it."""
+    return contextlib.nullcontext()
+
+
 def clear_caches():
     """Drop TensorFlow's cached eager kernels, a few hundred KiB per network ever built.
 
