@@ -73,9 +73,7 @@ def main():
         "time per training step (ms). One process; the persistent compilation cache is off. "
         f"Reproduce: `python benchmarks/jax_compile.py --machine {args.machine}`.",
         "",
-        "| network | rows x features, hidden, batch | "
-        + " | ".join(VARIANTS)
-        + " |",
+        "| network | rows x features, hidden, batch | " + " | ".join(VARIANTS) + " |",
         "| --- | --- |" + " --- |" * len(VARIANTS),
     ]
     for name in NETWORKS:

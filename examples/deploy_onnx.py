@@ -2,9 +2,9 @@
 Deploying a pipeline without TensorFlow: ONNX and onnxruntime
 =============================================================
 
-A fitted skdense pipeline needs TensorFlow to predict. Where the model is served (a web
-service, a batch job, a small container) that is a large dependency for a few matrix
-products. This example trains the Auto MPG pipeline (a
+A fitted skdense pipeline predicts with numpy, but installing skdense installs Keras and
+TensorFlow. Where the model is served (a web service, a batch job, a small container) that
+is a large dependency for a few matrix products. This example trains the Auto MPG pipeline (a
 :class:`~sklearn.compose.ColumnTransformer` that standardizes the numbers and one-hot encodes
 ``origin``, then a :class:`~skdense.DenseRegressor`), exports the whole pipeline to one ONNX
 file with :func:`skdense.onnx.to_onnx`, and serves predictions from it with onnxruntime and
@@ -104,7 +104,7 @@ print(f"Test MAE with onnxruntime: {mean_absolute_error(y_test, onnx_predictions
 # ------------------------------------
 # Both sides get a DataFrame, so the ONNX side also pays for turning it into arrays.
 def median_seconds(predict, rows):
-    predict(rows)  # warm-up: the first Keras call builds the network
+    predict(rows)  # warm-up: onnxruntime's first call prepares its session
     timings = []
     for _ in range(REPEATS):
         start = time.perf_counter()

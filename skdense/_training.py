@@ -193,7 +193,8 @@ class TrainableNetwork:
     @learning_rate.setter
     def learning_rate(self, value):
         if self._learning_rate_is_variable:
-            self.optimizer.learning_rate = value
+            # from numpy: JAX compiles a program to convert a Python number
+            self.optimizer.learning_rate = np.asarray(value, dtype=np.float32)
 
     # running ----------------------------------------------------------------------------
 

@@ -254,6 +254,28 @@ def test_building_a_network_compiles_no_array_constructors(caplog, multiclass_da
     assert isinstance(zeros, jax.Array) and not np.asarray(zeros).any()
 
 
+@only_jax
+def test_values_made_from_numpy_while_building_are_keras_values():
+    import jax
+    from keras.src.backend.jax.core import JaxVariable
+
+    from skdense._backends import jax as jax_backend
+
+    keras_methods = (keras.initializers.Ones.__call__, JaxVariable._convert_to_tensor)
+    made = {}
+    with jax_backend.building():
+        made["ones"] = keras.initializers.Ones()((2,), dtype="float16")
+        made["int"] = keras.Variable(3, dtype="int", trainable=False)
+        made["float"] = keras.Variable(0.25, dtype="float32")
+        made["list"] = keras.Variable([1.0, 2.0], dtype="float32")
+    assert (keras.initializers.Ones.__call__, JaxVariable._convert_to_tensor) == keras_methods
+    assert isinstance(made["ones"], jax.Array) and made["ones"].dtype == "float16"
+    assert np.asarray(made["ones"]).tolist() == [1.0, 1.0]
+    assert made["int"].dtype == "int32" and int(made["int"].numpy()) == 3
+    assert made["float"].dtype == "float32" and float(made["float"].numpy()) == 0.25
+    assert made["list"].numpy().tolist() == [1.0, 2.0]
+
+
 # --- between backends ----------------------------------------------------------------------------
 
 _FIT = """

@@ -120,36 +120,52 @@ def clear_caches():
     """Nothing to do: JAX frees a network's compiled programs with the network."""
 
 
+def _host_array(value, dtype):
+    """``value`` as a JAX array of Keras's ``dtype``, made by numpy and put on the device."""
+    dtype = jax.dtypes.canonicalize_dtype(np.dtype(keras.backend.standardize_dtype(dtype)))
+    return jax.device_put(np.asarray(value, dtype=dtype))
+
+
 @contextlib.contextmanager
 def building():
-    """Keras's zeros and ones initializers make host arrays while skdense builds a network.
+    """Keras makes a new network's first values with numpy while skdense builds it.
 
-    ``jnp.zeros`` of each new shape compiles an XLA program (a broadcast), 30-60 ms on a
-    2-core CPU, and a new network's kernels, biases and optimizer slots compiled 3-7 of them:
-    0.1-0.25 s of every new architecture in a grid search. numpy makes the same arrays
-    without compiling anything; ``device_put`` places them as ``jnp.zeros`` would. Entered
-    under the pool's build lock; the initializers are Keras's again afterwards.
+    JAX compiles an XLA program for each shape ``jnp.zeros`` makes (a broadcast) and for
+    each Python number it converts, 15-60 ms each on a 2-core CPU: a new network's kernels,
+    biases and optimizer slots compiled 3-7 of them, 0.1-0.25 s of every new architecture in
+    a grid search, and the optimizer's step counter and learning rate two more in a
+    process's first fit. numpy makes the same arrays without compiling anything;
+    ``device_put`` places them where JAX would. So for the duration, Keras's zeros and ones
+    initializers and its variables made from Python numbers go through numpy. Entered under
+    the pool's build lock; Keras's own methods are back afterwards.
     """
+    from keras.src.backend.jax.core import JaxVariable
     from keras.src.initializers import constant_initializers
 
-    originals = {
-        cls: cls.__call__ for cls in (constant_initializers.Zeros, constant_initializers.Ones)
+    patched = {
+        (constant_initializers.Zeros, "__call__"): lambda self, shape, dtype=None: _host_array(
+            np.zeros(shape), dtype
+        ),
+        (constant_initializers.Ones, "__call__"): lambda self, shape, dtype=None: _host_array(
+            np.ones(shape), dtype
+        ),
     }
+    convert = JaxVariable._convert_to_tensor
 
-    def host_array(fill):
-        def call(self, shape, dtype=None):
-            dtype = jax.numpy.dtype(keras.backend.standardize_dtype(dtype))
-            return jax.device_put(np.full(shape, fill, dtype=dtype))
+    def convert_number(self, value, dtype=None):
+        if dtype is not None and isinstance(value, (bool, int, float)):
+            return _host_array(value, dtype)
+        return convert(self, value, dtype=dtype)
 
-        return call
-
-    constant_initializers.Zeros.__call__ = host_array(0)
-    constant_initializers.Ones.__call__ = host_array(1)
+    patched[(JaxVariable, "_convert_to_tensor")] = convert_number
+    originals = {key: getattr(*key) for key in patched}
+    for (cls, name), method in patched.items():
+        setattr(cls, name, method)
     try:
         yield
     finally:
-        for cls, call in originals.items():
-            cls.__call__ = call
+        for (cls, name), method in originals.items():
+            setattr(cls, name, method)
 
 
 # XLA's CPU compiler spends most of a small network's compile time optimising the generated
