@@ -18,10 +18,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from levers import _median_time  # a warm-up call, then the median of the repeats
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NETWORKS = {"W5": (392, 9, (64, 64), 78), "W2": (2000, 784, (100, 64, 32), 10000)}
@@ -37,16 +37,6 @@ print(time.perf_counter() - start)
 """
 
 
-def _median_seconds(call, repeats):
-    call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def measure(name, repeats):
     """``(numpy call, backend call, numpy first prediction, backend first prediction)``."""
     from skdense import DenseRegressor, _forward
@@ -56,11 +46,11 @@ def measure(name, repeats):
     X = rng.normal(size=(n, features)).astype(np.float32)
     reg = DenseRegressor(hidden, max_iter=1, random_state=0).fit(X, X[:, 0])
     X_new = rng.normal(size=(predict_rows, features)).astype(np.float32)
-    numpy_call = _median_seconds(lambda: reg.predict(X_new), repeats)
+    numpy_call = _median_time(lambda: reg.predict(X_new), repeats)
     computes = _forward.computes
     _forward.computes = lambda spec: False
     try:
-        backend_call = _median_seconds(lambda: reg.predict(X_new), repeats)
+        backend_call = _median_time(lambda: reg.predict(X_new), repeats)
     finally:
         _forward.computes = computes
     first = {}
