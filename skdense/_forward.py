@@ -9,6 +9,7 @@ every backend. Networks in mixed precision are left to Keras: their hidden layer
 """
 
 import numpy as np
+import scipy.sparse as sp
 import scipy.special
 
 from skdense._spec import SKLEARN_ACTIVATIONS, weight_roles
@@ -65,16 +66,11 @@ def logits(spec, weights, x):
     on the backends: the matrix products then always have one shape, so a row's logits do not
     depend on which rows came with it.
     """
-    rows = block_rows(spec.n_features)
     named = dict(zip(weight_roles(spec), weights, strict=True))
     activation = ACTIVATIONS[SKLEARN_ACTIVATIONS.get(spec.activation, spec.activation)]
     n_hidden = len(spec.hidden_layer_sizes)
-    block = np.zeros((rows, spec.n_features), dtype=np.float32)
-    parts = [np.zeros((0, spec.n_outputs), dtype=np.float32)]
-    for start in range(0, x.shape[0], rows):
-        part = x[start : start + rows]
-        block[: part.shape[0]] = part.toarray() if hasattr(part, "toarray") else part
-        block[part.shape[0] :] = 0.0
+
+    def forward(block):
         h = block
         for depth in range(1, n_hidden + 1):
             h = h @ named[(f"hidden_{depth}", "kernel")]
@@ -87,6 +83,20 @@ def logits(spec, weights, x):
             else:
                 h = h + named[(f"hidden_{depth}", "bias")]
             h = activation(h)
-        h = h @ named[("output", "kernel")] + named[("output", "bias")]
-        parts.append(h[: part.shape[0]])
-    return np.concatenate(parts).astype(np.float32, copy=False)
+        return h @ named[("output", "kernel")] + named[("output", "bias")]
+
+    return in_blocks(x, spec.n_features, spec.n_outputs, forward).astype(np.float32, copy=False)
+
+
+def in_blocks(x, n_features, n_outputs, forward):
+    """``forward`` of every row of ``x`` (dense or sparse), in zero-padded float32 blocks of
+    :func:`block_rows` rows: the shape ``forward`` is always called with."""
+    rows = block_rows(n_features)
+    block = np.zeros((rows, n_features), dtype=np.float32)
+    parts = [np.zeros((0, n_outputs), dtype=np.float32)]
+    for start in range(0, x.shape[0], rows):
+        part = x[start : start + rows]
+        block[: part.shape[0]] = part.toarray() if sp.issparse(part) else part
+        block[part.shape[0] :] = 0.0
+        parts.append(forward(block)[: part.shape[0]])
+    return np.concatenate(parts)

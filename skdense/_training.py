@@ -241,15 +241,7 @@ class TrainableNetwork:
         pick their blocking by the number of rows, so a fixed size is what makes a row's
         prediction independent of which other rows came with it.
         """
-        rows = self.predict_rows
-        block = np.zeros((rows, self.n_features), dtype=np.float32)
-        logits = [np.zeros((0, self.n_outputs), dtype=np.float32)]
-        for start in range(0, x.shape[0], rows):
-            part = x[start : start + rows]
-            block[: part.shape[0]] = part.toarray() if sp.issparse(part) else part
-            block[part.shape[0] :] = 0.0
-            logits.append(self.engine.predict_block(block)[: part.shape[0]])
-        return np.concatenate(logits)
+        return _forward.in_blocks(x, self.n_features, self.n_outputs, self.engine.predict_block)
 
 
 class CompiledNetwork(TrainableNetwork):
