@@ -13,13 +13,11 @@ exceeds what the slower steps cost over the fit. Writes
 
 import argparse
 import os
-import statistics
-import time
 from pathlib import Path
 
 os.environ["KERAS_BACKEND"] = "jax"
 
-from levers import WORKLOADS, _network  # the backend must be chosen first
+from levers import WORKLOADS, _network, first_epoch_and_step  # the backend must be chosen first
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NETWORKS = ["W1", "W2"]
@@ -39,22 +37,9 @@ def measure(workload, options, repeats):
     from skdense._backends import jax as jax_backend
 
     jax_backend.QUICK_OPTIONS = options or {}
-    network, data, batch, rng = _network(workload)
-    n_batches = -(-data.n_samples // batch)
-
-    def epoch():
-        network.train_epoch(data, rng.permutation(data.n_samples), batch, options is not None)
-
-    start = time.perf_counter()
-    epoch()
-    first = time.perf_counter() - start
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        epoch()
-        times.append(time.perf_counter() - start)
-    steady = statistics.median(times)
-    return first - steady, steady / n_batches
+    return first_epoch_and_step(
+        *_network(workload), compilation=options is not None, repeats=repeats
+    )
 
 
 def main():

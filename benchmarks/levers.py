@@ -63,6 +63,26 @@ def _network(workload):
     return network, data, batch, rng
 
 
+def first_epoch_and_step(network, data, batch, rng, compilation, repeats):
+    """``(seconds of a new network's first epoch beyond a steady one, seconds per step)``:
+    the first epoch traces or compiles; the steady one is the median of ``repeats`` after it."""
+    n_batches = -(-data.n_samples // batch)
+
+    def epoch():
+        network.train_epoch(data, rng.permutation(data.n_samples), batch, compilation)
+
+    start = time.perf_counter()
+    epoch()
+    first = time.perf_counter() - start
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        epoch()
+        times.append(time.perf_counter() - start)
+    steady = statistics.median(times)
+    return first - steady, steady / n_batches
+
+
 def _median_time(run, repeats):
     run()  # the first call traces: not what this lever is about
     times = []

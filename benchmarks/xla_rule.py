@@ -12,13 +12,11 @@ saving per step, repay the extra first-epoch cost. Writes
 
 import argparse
 import os
-import statistics
-import time
 from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from levers import WORKLOADS, _network  # the backend must be chosen first
+from levers import WORKLOADS, _network, first_epoch_and_step  # the backend must be chosen first
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NETWORKS = ["W1", "M1", "M2", "W2"]
@@ -28,23 +26,9 @@ def measure(workload, repeats):
     """``(seconds per step without XLA, with XLA, extra first-epoch seconds of XLA)``."""
     per_step, first_extra = {}, {}
     for xla in (False, True):
-        network, data, batch, rng = _network(workload)
-        n_batches = -(-data.n_samples // batch)
-
-        def epoch(network=network, data=data, batch=batch, rng=rng, xla=xla):
-            network.train_epoch(data, rng.permutation(data.n_samples), batch, xla)
-
-        start = time.perf_counter()
-        epoch()
-        first = time.perf_counter() - start
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            epoch()
-            times.append(time.perf_counter() - start)
-        steady = statistics.median(times)
-        per_step[xla] = steady / n_batches
-        first_extra[xla] = first - steady
+        first_extra[xla], per_step[xla] = first_epoch_and_step(
+            *_network(workload), compilation=xla, repeats=repeats
+        )
     return per_step[False], per_step[True], first_extra[True] - first_extra[False]
 
 
