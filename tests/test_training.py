@@ -23,6 +23,23 @@ def _clf(**params):
     return MLPClassifier(**{**defaults, **params})
 
 
+# --- batches ----------------------------------------------------------------------------------
+
+
+def test_each_epochs_order_is_scikit_learns_shuffle():
+    import sklearn.utils
+
+    from skdense._training import reshuffled
+
+    ours, theirs = np.arange(37) * 2, np.arange(37) * 2
+    ours_stream, theirs_stream = np.random.RandomState(5), np.random.RandomState(5)
+    for _ in range(4):
+        ours = reshuffled(ours, ours_stream)
+        theirs = sklearn.utils.shuffle(theirs, random_state=theirs_stream)
+        np.testing.assert_array_equal(ours, theirs)
+    assert ours_stream.randint(10**6) == theirs_stream.randint(10**6)  # same draws consumed
+
+
 # --- stopping ---------------------------------------------------------------------------------
 
 
