@@ -27,6 +27,7 @@ import warnings
 from pathlib import Path
 
 from harness.data import classification
+from harness.environment import git_commit
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ALPHAS = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
@@ -82,18 +83,6 @@ def measure(peer, backend, repeats, pythonpath=None):
     }
 
 
-def _commit(path):
-    try:
-        return subprocess.run(
-            ["git", "-C", str(path), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--machine", default=f"cpu-{os.cpu_count()}core")
@@ -109,10 +98,10 @@ def main():
     rows = [("scikit-learn MLP", "-", measure("scikit-learn", "tensorflow", args.repeats))]
     for backend in ("tensorflow", "jax"):
         if args.compare_with:
-            label = f"skdense at {_commit(args.compare_with)}"
+            label = f"skdense at {git_commit(args.compare_with)}"
             found = measure("skdense", backend, args.repeats, str(args.compare_with.resolve()))
             rows.append((label, backend, found))
-        label = f"skdense at {_commit(here)}"
+        label = f"skdense at {git_commit(here)}"
         rows.append((label, backend, measure("skdense", backend, args.repeats, str(here))))
         print(rows[-1], flush=True)
     reference = rows[0][2]["seconds"]

@@ -43,7 +43,7 @@ def describe():
         "os": f"{platform.system()} {platform.machine()}",
         "python": platform.python_version(),
         "versions": {name: _version(dists) for name, dists in _PACKAGES.items()},
-        "skdense_commit": _git_commit(),
+        "skdense_commit": git_commit(),
     }
 
 
@@ -71,12 +71,12 @@ def _version(distributions):
     return None
 
 
-def _git_commit():
-    """The checkout's short commit, marked when skdense/ has uncommitted changes."""
-    commit = _command(["git", "-C", str(_REPO), "rev-parse", "--short", "HEAD"])
+def git_commit(checkout=_REPO):
+    """A checkout's short commit, marked when its skdense/ has uncommitted changes."""
+    commit = _command(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"])
     if not commit:
         return None
-    changed = _command(["git", "-C", str(_REPO), "status", "--porcelain", "--", "skdense"])
+    changed = _command(["git", "-C", str(checkout), "status", "--porcelain", "--", "skdense"])
     return f"{commit} + uncommitted changes" if changed else commit
 
 

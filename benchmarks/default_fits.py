@@ -1,0 +1,147 @@
+"""Default-settings fits on small data, the drop-in case: what each epoch costs beyond its math.
+
+    python benchmarks/default_fits.py --machine cpu-2core
+    python benchmarks/default_fits.py --machine cpu-2core --compare-with ../skdense-old
+
+``make_pipeline(StandardScaler(), MLPClassifier(random_state=seed))`` with every other
+parameter at its default (one hidden layer of 100, Adam, batches of 200, up to 200 epochs) on
+data scikit-learn bundles, a quarter of the rows held out. Such fits run hundreds of epochs
+of a few batches each, so the time an epoch spends outside its compiled program (reading and
+writing the network's state, shuffling, the loop's bookkeeping) counts as much as the
+training itself.
+
+A fit is timed warm: each process fits once untimed (imports, the network's build and its
+compile), then ``--fits`` times with seeds 1, 2, ...; the figure is the median fit. Processes
+alternate between the peers, ``--repeats`` each, and the median over processes is reported
+with the seconds per epoch (fit seconds / ``n_iter_``) and the held-out accuracy.
+``--compare-with`` names a checkout of an earlier skdense, measured in the same run. Writes
+``benchmarks/results/default-fits-<machine>.md``.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from harness.environment import git_commit
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DATASETS = ("breast_cancer", "digits")
+
+
+def worker(peer, dataset, fits):
+    """Time ``fits`` warm fits in this process; print ``{"seconds", "epochs", "accuracy"}``."""
+    warnings.simplefilter("ignore")  # 200 epochs end unconverged on these sets, as in sklearn
+    from sklearn import datasets
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if peer == "scikit-learn":
+        from sklearn.neural_network import MLPClassifier
+    else:
+        from skdense import MLPClassifier
+
+    X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)
+
+    def fit(seed):
+        model = make_pipeline(StandardScaler(), MLPClassifier(random_state=seed))
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        return time.perf_counter() - start, model
+
+    fit(0)
+    timed = [fit(seed) for seed in range(1, fits + 1)]
+    seconds = statistics.median(s for s, _ in timed)
+    _, model = timed[0]
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "epochs": model[-1].n_iter_,
+                "accuracy": model.score(X_test, y_test),
+            }
+        )
+    )
+
+
+def _run(peer, dataset, fits, backend, pythonpath):
+    env = dict(os.environ)
+    if peer == "skdense":
+        env["KERAS_BACKEND"] = backend
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    command = [sys.executable, __file__, "--worker", peer, dataset, "--fits", str(fits)]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--machine", default=f"cpu-{os.cpu_count()}core")
+    parser.add_argument("--repeats", type=int, default=3, help="processes per peer")
+    parser.add_argument("--fits", type=int, default=5, help="timed fits per process")
+    parser.add_argument("--backends", default="tensorflow,jax")
+    parser.add_argument("--compare-with", type=Path, default=None)
+    parser.add_argument("--worker", nargs=2, default=None, metavar=("PEER", "DATASET"))
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    if args.worker:
+        worker(*args.worker, args.fits)
+        return
+    here = Path(__file__).resolve().parent.parent
+    peers = [("scikit-learn MLP", "-", "scikit-learn", None)]
+    for backend in args.backends.split(","):
+        if args.compare_with:
+            checkout = args.compare_with.resolve()
+            peers.append((f"skdense at {git_commit(checkout)}", backend, "skdense", checkout))
+        peers.append((f"skdense at {git_commit(here)}", backend, "skdense", here))
+    rows = []
+    for dataset in DATASETS:
+        found = {peer: [] for peer in peers}
+        for _ in range(args.repeats):  # alternate, so that a slow spell hits every peer
+            for peer in peers:
+                _, backend, kind, checkout = peer
+                pythonpath = str(checkout) if checkout else None
+                found[peer].append(_run(kind, dataset, args.fits, backend, pythonpath))
+        reference = statistics.median(r["seconds"] for r in found[peers[0]])
+        for peer, runs in found.items():
+            seconds = statistics.median(r["seconds"] for r in runs)
+            epochs = runs[0]["epochs"]
+            rows.append(
+                f"| {dataset.replace('_', ' ')} | {peer[0]} | {peer[1]} | {seconds:.3f} | "
+                f"{[round(r['seconds'], 3) for r in runs]} | {seconds / reference:.2f} | "
+                f"{epochs} | {seconds / epochs * 1e3:.2f} | {runs[0]['accuracy']:.4f} |"
+            )
+            print(rows[-1], flush=True)
+    command = f"python benchmarks/default_fits.py --machine {args.machine}"
+    if args.compare_with:
+        command += " --compare-with <a checkout of the earlier commit>"
+    lines = [
+        f"# Default-settings fits on small data: {args.machine}",
+        "",
+        "`make_pipeline(StandardScaler(), MLPClassifier(random_state=seed))`, defaults "
+        "otherwise, a quarter of the rows held out. Warm fits: each process fits once untimed, "
+        f"then {args.fits} times; the median fit, then the median over {args.repeats} "
+        f"processes per peer, run in turn. {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}. Reproduce: `{command}`.",
+        "",
+        "| data | peer | backend | seconds per fit | every process | / scikit-learn | "
+        "epochs | ms per epoch | held-out accuracy |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        *rows,
+    ]
+    out = args.out or RESULTS / f"default-fits-{args.machine}.md"
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
