@@ -36,6 +36,10 @@ WORKLOADS = {
     # either side of skdense's threshold between inline and pooled steps
     "M1": (20000, 100, (100, 100), 64, 2),  # 1.3 M multiply-adds per step
     "M2": (20000, 784, (100, 64, 32), 32, 10),  # 2.8 M
+    # scikit-learn's defaults (100 hidden units, batches of 200) on bundled data's training
+    # splits: breast cancer and digits
+    "D1": (426, 30, (100,), 200, 2),
+    "D2": (1347, 64, (100,), 200, 10),
 }
 
 

@@ -202,7 +202,7 @@ class TrainableNetwork:
         """One pass over ``data`` in the row ``order`` given; returns the mean batch loss.
 
         ``compilation`` is the backend's choice of how to compile the epoch
-        (``engine.choose_compilation``): XLA or not on TensorFlow, quick or optimised on JAX.
+        (``engine.choose_compilation``): XLA or not on TensorFlow; on JAX, XLA's options.
 
         Dense data is resident on the device for the whole fit; sparse data streams through
         in dense blocks of whole batches.

@@ -157,11 +157,20 @@ def test_xla_epochs_give_the_same_network(monkeypatch, multiclass_data):
 
 def test_jax_compiles_small_fits_quickly_and_large_ones_well():
     pytest.importorskip("jax")
-    from skdense._backends.jax import quick_compile_pays
+    from skdense._backends.jax import LIGHT, OPTIMISED, QUICK, cheapest_compilation
 
     w1_step, w2_step = 32 * 2_201, 128 * 87_010  # multiply-adds per step
-    assert quick_compile_pays(200, 47, w1_step, earlier_fits=0)
-    assert not quick_compile_pays(200, 469, w2_step, earlier_fits=0)
+    digits_step = 200 * 7_510  # scikit-learn's default network and batch on digits
+    assert cheapest_compilation(20, 63, w1_step, earlier_fits=0) is QUICK
+    assert cheapest_compilation(200, 469, w2_step, earlier_fits=0) is OPTIMISED
+    assert cheapest_compilation(200, 7, digits_step, earlier_fits=0) is LIGHT
+    # a network refitted (cross-validation folds, a grid's candidates) earns better code,
+    # though later than a new one would: what it compiled costs nothing more to run
+    assert cheapest_compilation(20, 63, w1_step, earlier_fits=4) is LIGHT
+    assert cheapest_compilation(20, 63, w1_step, earlier_fits=4, compiled={QUICK}) is QUICK
+    assert cheapest_compilation(20, 63, w1_step, earlier_fits=10, compiled={QUICK}) is LIGHT
+    assert cheapest_compilation(200, 7, digits_step, earlier_fits=6) is OPTIMISED
+    assert cheapest_compilation(200, 7, digits_step, 6, compiled={LIGHT}) is LIGHT
 
 
 @only_tensorflow
@@ -199,7 +208,7 @@ only_jax = pytest.mark.skipif(BACKEND != "jax", reason="JAX's compile options")
 
 @only_jax
 @pytest.mark.parametrize("batch_normalization", [False, True])
-def test_quickly_compiled_epochs_give_the_same_network(
+def test_every_compilation_gives_the_same_network(
     monkeypatch, multiclass_data, batch_normalization
 ):
     from skdense._backends import jax as jax_backend
@@ -207,14 +216,20 @@ def test_quickly_compiled_epochs_give_the_same_network(
     X, y = multiclass_data
     params = {"batch_size": 64, "max_iter": 5, "random_state": 0}
     fits = {}
-    for quick in (False, True):
+    for compilation in jax_backend.COMPILATIONS:
         _training.clear_network_pool()
-        monkeypatch.setattr(jax_backend, "quick_compile_pays", lambda *args, q=quick: q)
+        monkeypatch.setattr(
+            jax_backend, "cheapest_compilation", lambda *args, c=compilation, **kw: c
+        )
         clf = MLPClassifier((16, 8), batch_normalization=batch_normalization, **params)
-        fits[quick] = clf.fit(X, y)
-    np.testing.assert_allclose(fits[True].loss_curve_, fits[False].loss_curve_, rtol=1e-5)
-    for quick, optimised in zip(fits[True].coefs_, fits[False].coefs_, strict=True):
-        np.testing.assert_allclose(quick, optimised, atol=1e-5)
+        fits[compilation.name] = clf.fit(X, y)
+        network = next(iter(_pool._pool.values()))[0]
+        assert network.engine._batches.keys() == {compilation}  # compiled that way only
+    optimised = fits.pop("optimised")
+    for other in fits.values():
+        np.testing.assert_allclose(other.loss_curve_, optimised.loss_curve_, rtol=1e-5)
+        for theirs, ours in zip(other.coefs_, optimised.coefs_, strict=True):
+            np.testing.assert_allclose(theirs, ours, atol=1e-5)
 
 
 @only_jax
@@ -222,15 +237,17 @@ def test_a_compile_option_this_jax_refuses_is_dropped(monkeypatch, multiclass_da
     from skdense._backends import jax as jax_backend
 
     unknown = "xla_cpu_option_no_release_has"
-    monkeypatch.setattr(jax_backend, "QUICK_OPTIONS", {**jax_backend.QUICK_OPTIONS, unknown: 1})
+    options = {**jax_backend.QUICK.options, unknown: 1}
+    with_unknown = jax_backend.Compilation("test", options, compile_seconds=0, step_cost=0)
     monkeypatch.setattr(jax_backend, "_OPTIONAL_OPTIONS", {unknown})
     monkeypatch.setattr(jax_backend, "_refused_options", set())
-    monkeypatch.setattr(jax_backend, "quick_compile_pays", lambda *args: True)
+    monkeypatch.setattr(jax_backend, "cheapest_compilation", lambda *args, **kw: with_unknown)
     _training.clear_network_pool()
     X, y = multiclass_data
     assert MLPClassifier((7,), max_iter=2, random_state=0).fit(X, y).n_iter_ == 2
     assert jax_backend._refused_options == {unknown}
-    monkeypatch.setattr(jax_backend, "QUICK_OPTIONS", {unknown: 1})
+    required = jax_backend.Compilation("test", {unknown: 1}, compile_seconds=0, step_cost=0)
+    monkeypatch.setattr(jax_backend, "cheapest_compilation", lambda *args, **kw: required)
     monkeypatch.setattr(jax_backend, "_refused_options", set())
     monkeypatch.setattr(jax_backend, "_OPTIONAL_OPTIONS", set())  # a required option: an error
     _training.clear_network_pool()

@@ -12,6 +12,7 @@ XLA always compiles here, so compiled programs are kept in JAX's persistent comp
 """
 
 import contextlib
+import dataclasses
 import importlib.util
 import os
 import sys
@@ -168,38 +169,79 @@ def building():
             setattr(cls, name, method)
 
 
+@dataclasses.dataclass(frozen=True, eq=False)  # eq=False: hashed by identity
+class Compilation:
+    """One way XLA compiles an epoch: how long a new small network's epoch takes to compile,
+    and how much slower its steps run than under XLA's defaults.
+
+    A step's extra seconds are ``step_cost`` times (multiply-adds per step) ** 0.6: the
+    penalty grows more slowly than the arithmetic, since the matrix products run in the same
+    library whatever the options, and what the options slow is the element-wise work around
+    them (activations, the optimizer's update).
+    """
+
+    name: str
+    options: dict
+    compile_seconds: float
+    step_cost: float
+
+    def step_seconds(self, steps, work_per_step):
+        return steps * self.step_cost * work_per_step**0.6
+
+
 # XLA's CPU compiler spends most of a small network's compile time optimising the generated
-# code and emitting its fusions. At optimisation level 0 and with XLA's older (elemental)
-# fusion emitter, a W1-sized epoch compiled several times faster on a 2-core CPU and its steps
-# ran slower by about this much per multiply-add (benchmarks/results/jax-compile-cpu-2core.md).
-QUICK_COMPILE_COST_PER_WORK = 1e-9  # seconds per multiply-add of a step
-QUICK_COMPILE_SAVING = 0.5  # seconds of compilation saved
-EXPECTED_EPOCHS = 50  # early stopping usually ends a fit well before max_iter
-QUICK_OPTIONS = {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False}
+# code and emitting its fusions. With XLA's older (elemental) fusion emitter at LLVM
+# optimisation level 1, an epoch compiled 0.1-0.3 s faster on a 2-core CPU and its steps ran
+# at most 7% slower; at level 0, it compiled in a third of the time and its element-wise work
+# ran several times slower. The constants are fitted to four networks' figures in
+# benchmarks/results/jax-compile-cpu-2core.md.
+QUICK = Compilation(
+    "quick",
+    {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False},
+    compile_seconds=0.25,
+    step_cost=7.5e-8,
+)
+LIGHT = Compilation(
+    "light",
+    {"xla_backend_optimization_level": 1, "xla_cpu_use_fusion_emitters": False},
+    compile_seconds=0.55,
+    step_cost=3.5e-9,
+)
+OPTIMISED = Compilation("optimised", {}, compile_seconds=0.7, step_cost=0.0)  # XLA's defaults
+COMPILATIONS = (QUICK, LIGHT, OPTIMISED)
 # Options a JAX release may not know (XLA renames and retires its flags): dropped if refused.
 _OPTIONAL_OPTIONS = {"xla_cpu_use_fusion_emitters"}
 _refused_options = set()
 
 
-def quick_compile_pays(max_epochs, n_batches, work_per_step, earlier_fits):
-    """Whether compiling quickly (optimisation level 0) costs less than it saves.
+def cheapest_compilation(max_epochs, n_batches, work_per_step, earlier_fits, compiled=()):
+    """The :class:`Compilation` that costs least over this fit: its compile, unless it is
+    among those already ``compiled``, and its steps' extra time.
 
     Small fits, the common case in a grid search or cross-validation, spend more time
-    compiling than training; large ones get the optimised code. A pooled network on its
-    second fit counts the fits it has served as evidence of more to come, which the
-    optimised code would serve.
+    compiling than training and compile quickly; large ones get XLA's optimised code. A
+    pooled network on its second fit counts the fits it has served as evidence of more to
+    come, which better code would serve; what it has compiled costs nothing more to run again
+    (a fit on data of another size compiles anew, which this does not foresee). Every epoch
+    is counted: scikit-learn's default stopping rule (on the training loss) often runs most
+    of ``max_iter``.
     """
-    steps = min(max_epochs, EXPECTED_EPOCHS) * n_batches * (earlier_fits + 1)
-    return steps * work_per_step * QUICK_COMPILE_COST_PER_WORK < QUICK_COMPILE_SAVING
+    steps = max_epochs * n_batches * (earlier_fits + 1)
+
+    def cost(compilation):
+        compile_seconds = 0.0 if compilation in compiled else compilation.compile_seconds
+        return compile_seconds + compilation.step_seconds(steps, work_per_step)
+
+    return min(COMPILATIONS, key=cost)
 
 
-def _jit(function, quick, **kwargs):
-    """``jax.jit(function)``, compiled quickly (:data:`QUICK_OPTIONS`) if ``quick``.
+def _jit(function, compilation, **kwargs):
+    """``jax.jit(function)``, compiled with ``compilation``'s XLA options.
 
-    An option this JAX refuses is dropped, once per process, rather than failing the fit: it
-    is refused when the first call compiles, before anything runs.
+    An optional option this JAX refuses is dropped, once per process, rather than failing the
+    fit: it is refused when the first call compiles, before anything runs.
     """
-    if not quick:
+    if not compilation.options:
         return jax.jit(function, **kwargs)
     compiled = None
 
@@ -207,7 +249,9 @@ def _jit(function, quick, **kwargs):
         nonlocal compiled
         while True:
             if compiled is None:
-                options = {k: v for k, v in QUICK_OPTIONS.items() if k not in _refused_options}
+                options = {
+                    k: v for k, v in compilation.options.items() if k not in _refused_options
+                }
                 compiled = jax.jit(function, compiler_options=options, **kwargs)
             try:
                 return compiled(*args)
@@ -262,20 +306,23 @@ class Engine:
 
         # On a GPU the old state's buffers are reused for the new one; the CPU copies anyway.
         donate = (0,) if self.device.platform == "gpu" else ()
-        self._batches = {
-            quick: _jit(batches, quick, donate_argnums=donate) for quick in (False, True)
-        }
+        self._batches_function = batches
+        self._donate = donate
+        self._batches = {}  # Compilation: the epoch jitted with its options
         # One step per epoch, compiled per size of the last batch: compiled quickly.
-        self._rows = _jit(rows, True, donate_argnums=donate)
+        self._rows = _jit(rows, QUICK, donate_argnums=donate)
         # A forward pass runs a few times per fit: compiled quickly too.
-        self._predict = _jit(predict, True)
+        self._predict = _jit(predict, QUICK)
 
     def choose_compilation(self, max_epochs, n_batches, batch_size):
-        """Whether this fit's epochs compile quickly (see :func:`quick_compile_pays`)."""
+        """How this fit's epochs compile (see :func:`cheapest_compilation`): on a GPU, always
+        with XLA's defaults."""
         if self.device.platform != "cpu":
-            return False
+            return OPTIMISED
         work = batch_size * self.network.n_weights
-        return quick_compile_pays(max_epochs, n_batches, work, self.network.fits)
+        return cheapest_compilation(
+            max_epochs, n_batches, work, self.network.fits, compiled=self._batches.keys()
+        )
 
     def to_device(self, array):
         return jax.device_put(np.asarray(array, dtype=np.float32), self.device)
@@ -304,11 +351,14 @@ class Engine:
             for variable, value in zip(variables, values, strict=True):
                 variable.assign(value)
 
-    def train_batches(self, arrays, block, n_active, quick=False):
+    def train_batches(self, arrays, block, n_active, compilation=OPTIMISED):
         """Train on each of the first ``n_active`` rows of ``block`` (``[n_batches, batch]``
-        indices into ``arrays``) as a batch, in order; returns their losses. ``quick``: the
-        quickly compiled epoch."""
-        function = self._batches[quick]
+        indices into ``arrays``) as a batch, in order; returns their losses. ``compilation``:
+        the epoch's :class:`Compilation`."""
+        function = self._batches.get(compilation)
+        if function is None:
+            function = _jit(self._batches_function, compilation, donate_argnums=self._donate)
+            self._batches[compilation] = function
         state, losses = function(self._read_state(), *arrays, block, np.int32(n_active))
         self._write_state(state)
         return np.asarray(losses)[:n_active]
