@@ -172,40 +172,41 @@ def building():
 @dataclasses.dataclass(frozen=True, eq=False)  # eq=False: hashed by identity
 class Compilation:
     """One way XLA compiles an epoch: how long a new small network's epoch takes to compile,
-    and how much slower its steps run than under XLA's defaults.
-
-    A step's extra seconds are ``step_cost`` times (multiply-adds per step) ** 0.6: the
-    penalty grows more slowly than the arithmetic, since the matrix products run in the same
-    library whatever the options, and what the options slow is the element-wise work around
-    them (activations, the optimizer's update).
-    """
+    and how much slower its steps run than under XLA's defaults: ``step_cost`` times
+    (multiply-adds per step) ** ``work_exponent`` seconds a step."""
 
     name: str
     options: dict
     compile_seconds: float
     step_cost: float
+    work_exponent: float = 1.0
 
     def step_seconds(self, steps, work_per_step):
-        return steps * self.step_cost * work_per_step**0.6
+        return steps * self.step_cost * work_per_step**self.work_exponent
 
 
 # XLA's CPU compiler spends most of a small network's compile time optimising the generated
-# code and emitting its fusions. With XLA's older (elemental) fusion emitter at LLVM
-# optimisation level 1, an epoch compiled 0.1-0.3 s faster on a 2-core CPU and its steps ran
-# at most 7% slower; at level 0, it compiled in a third of the time and its element-wise work
-# ran several times slower. The constants are fitted to four networks' figures in
-# benchmarks/results/jax-compile-cpu-2core.md.
+# code and emitting its fusions (benchmarks/results/jax-compile-cpu-2core.md, four networks
+# on a 2-core CPU, and benchmarks/results/cpu-2core.md for W2's epoch):
+# - QUICK, XLA's older (elemental) fusion emitter at LLVM optimisation level 0, compiles in a
+#   third of the time. Its steps are slower by 0.06 ms (W1) to 1.3 ms (W2): a penalty that
+#   grows as the multiply-adds to the power 0.6, since the matrix products run in the same
+#   library whatever the options and what level 0 slows is the element-wise work around them.
+# - LIGHT, the same emitter at level 1, saved 0.11-0.32 s of compile (0.1 counted) with
+#   steps as fast on small networks; W2's ran 40% slower in a full epoch (0.45 against 0.32
+#   s), more than in jax_compile.py's steady steps (7%): counted per multiply-add, W2's rate.
 QUICK = Compilation(
     "quick",
     {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False},
     compile_seconds=0.25,
     step_cost=7.5e-8,
+    work_exponent=0.6,
 )
 LIGHT = Compilation(
     "light",
     {"xla_backend_optimization_level": 1, "xla_cpu_use_fusion_emitters": False},
-    compile_seconds=0.55,
-    step_cost=3.5e-9,
+    compile_seconds=0.6,
+    step_cost=2.5e-11,
 )
 OPTIMISED = Compilation("optimised", {}, compile_seconds=0.7, step_cost=0.0)  # XLA's defaults
 COMPILATIONS = (QUICK, LIGHT, OPTIMISED)
