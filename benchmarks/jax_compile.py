@@ -7,9 +7,10 @@ units, batches of 200, on breast cancer's and digits' training rows), measures o
 this process, with the persistent compilation cache off) what an epoch's first call costs
 beyond a steady one (tracing and compiling) and the time per training step, under XLA's
 defaults, under each of its two options alone, and under skdense's ``LIGHT`` and ``QUICK``
-compilations (``skdense._backends.jax``). ``cheapest_compilation`` there picks one per fit
-from the compile time each saves and what its slower steps cost over the fit: the constants
-it uses are fitted to this table. Writes ``benchmarks/results/jax-compile-<machine>.md``.
+compilations (``skdense._backends.jax_compilation``). ``cheapest_compilation`` there picks
+one per fit from each one's compile time and what its slower steps cost over the fit: its
+constants are fitted to this table (and to W2's full epochs in ``benchmarks/run.py``).
+Writes ``benchmarks/results/jax-compile-<machine>.md``.
 """
 
 import argparse
@@ -40,9 +41,9 @@ VARIANTS = {  # name: XLA options
 
 def measure(workload, options, repeats):
     """``(extra seconds of the first epoch, seconds per step)`` for a new network."""
-    from skdense._backends import jax as jax_backend
+    from skdense._backends.jax_compilation import Compilation
 
-    compilation = jax_backend.Compilation("measured", options, compile_seconds=0.0, step_cost=0.0)
+    compilation = Compilation("measured", options, compile_seconds=0.0, step_cost=0.0)
     return first_epoch_and_step(*_network(workload), compilation=compilation, repeats=repeats)
 
 

@@ -158,7 +158,8 @@ class BaseDenseNetwork(BaseEstimator, metaclass=ABCMeta):
         random_state = check_random_state(self.random_state)
         # Keras and the backend load here, at the first fit, never at import.
         _runtime.load_keras()
-        from skdense._training import borrow_network, train
+        from skdense._epoch_loop import train
+        from skdense._training import borrow_network
 
         with (
             _runtime.device_scope(self.device) as device,

@@ -123,7 +123,7 @@ def unchanged_on_failure(fit):
 def warn_about_stop(estimator, state, incremental):
     """The warning, if any, that ends a fit: divergence kept at bay, an interruption, a loss
     that rose before the stop, or ``max_iter`` reached (scikit-learn's message)."""
-    if state.diverged:  # only early stopping survives it: see _training.train
+    if state.diverged:  # only early stopping survives it: see _epoch_loop.train
         warnings.warn(
             f"The training loss became {state.loss} at epoch {state.n_iter} and training "
             "stopped there; the estimator keeps the weights of the best validation score. "

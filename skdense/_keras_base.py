@@ -276,8 +276,8 @@ class BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
 
         _runtime.load_keras()  # Keras loads at the first fit, never at import
         from skdense import _keras_build, _keras_network
+        from skdense._epoch_loop import train
         from skdense._keras_metrics import EpochMetrics
-        from skdense._training import train
 
         with _runtime.device_scope(self.device) as device:
             if continuing:

@@ -157,7 +157,7 @@ def test_xla_epochs_give_the_same_network(monkeypatch, multiclass_data):
 
 def test_jax_compiles_small_fits_quickly_and_large_ones_well():
     pytest.importorskip("jax")
-    from skdense._backends.jax import LIGHT, OPTIMISED, QUICK, cheapest_compilation
+    from skdense._backends.jax_compilation import LIGHT, OPTIMISED, QUICK, cheapest_compilation
 
     w1_step, w2_step = 32 * 2_201, 128 * 87_010  # multiply-adds per step
     digits_step = 200 * 7_510  # scikit-learn's default network and batch on digits
@@ -212,11 +212,12 @@ def test_every_compilation_gives_the_same_network(
     monkeypatch, multiclass_data, batch_normalization
 ):
     from skdense._backends import jax as jax_backend
+    from skdense._backends import jax_compilation
 
     X, y = multiclass_data
     params = {"batch_size": 64, "max_iter": 5, "random_state": 0}
     fits = {}
-    for compilation in jax_backend.COMPILATIONS:
+    for compilation in jax_compilation.COMPILATIONS:
         _training.clear_network_pool()
         monkeypatch.setattr(
             jax_backend, "cheapest_compilation", lambda *args, c=compilation, **kw: c
@@ -235,21 +236,22 @@ def test_every_compilation_gives_the_same_network(
 @only_jax
 def test_a_compile_option_this_jax_refuses_is_dropped(monkeypatch, multiclass_data):
     from skdense._backends import jax as jax_backend
+    from skdense._backends import jax_compilation as rules
 
     unknown = "xla_cpu_option_no_release_has"
-    options = {**jax_backend.QUICK.options, unknown: 1}
-    with_unknown = jax_backend.Compilation("test", options, compile_seconds=0, step_cost=0)
-    monkeypatch.setattr(jax_backend, "_OPTIONAL_OPTIONS", {unknown})
-    monkeypatch.setattr(jax_backend, "_refused_options", set())
+    options = {**rules.QUICK.options, unknown: 1}
+    with_unknown = rules.Compilation("test", options, compile_seconds=0, step_cost=0)
+    monkeypatch.setattr(rules, "_OPTIONAL_OPTIONS", {unknown})
+    monkeypatch.setattr(rules, "_refused_options", set())
     monkeypatch.setattr(jax_backend, "cheapest_compilation", lambda *args, **kw: with_unknown)
     _training.clear_network_pool()
     X, y = multiclass_data
     assert MLPClassifier((7,), max_iter=2, random_state=0).fit(X, y).n_iter_ == 2
-    assert jax_backend._refused_options == {unknown}
-    required = jax_backend.Compilation("test", {unknown: 1}, compile_seconds=0, step_cost=0)
+    assert rules._refused_options == {unknown}
+    required = rules.Compilation("test", {unknown: 1}, compile_seconds=0, step_cost=0)
     monkeypatch.setattr(jax_backend, "cheapest_compilation", lambda *args, **kw: required)
-    monkeypatch.setattr(jax_backend, "_refused_options", set())
-    monkeypatch.setattr(jax_backend, "_OPTIONAL_OPTIONS", set())  # a required option: an error
+    monkeypatch.setattr(rules, "_refused_options", set())
+    monkeypatch.setattr(rules, "_OPTIONAL_OPTIONS", set())  # a required option: an error
     _training.clear_network_pool()
     with pytest.raises(Exception, match="No such compile option"):
         MLPClassifier((7,), max_iter=2, random_state=0).fit(X, y)

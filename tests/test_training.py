@@ -29,7 +29,7 @@ def _clf(**params):
 def test_each_epochs_order_is_scikit_learns_shuffle():
     import sklearn.utils
 
-    from skdense._training import reshuffled
+    from skdense._epoch_loop import reshuffled
 
     ours, theirs = np.arange(37) * 2, np.arange(37) * 2
     ours_stream, theirs_stream = np.random.RandomState(5), np.random.RandomState(5)
