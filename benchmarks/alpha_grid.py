@@ -19,15 +19,12 @@ import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
 
 from harness.data import classification
-from harness.environment import git_commit
+from harness.environment import git_commit, run_worker
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ALPHAS = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
@@ -61,20 +58,9 @@ def worker(peer):
 
 
 def measure(peer, backend, repeats, pythonpath=None):
-    results = []
-    for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as cache:
-            env = {**os.environ, "KERAS_BACKEND": backend, "JAX_COMPILATION_CACHE_DIR": cache}
-            if pythonpath:
-                env["PYTHONPATH"] = pythonpath
-            out = subprocess.run(
-                [sys.executable, __file__, "--worker", peer],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            results.append(json.loads(out.strip().splitlines()[-1]))
+    results = [
+        run_worker(__file__, ["--worker", peer], backend, pythonpath) for _ in range(repeats)
+    ]
     return {
         "seconds": statistics.median(r["seconds"] for r in results),
         "all": [round(r["seconds"], 2) for r in results],

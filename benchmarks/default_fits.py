@@ -12,9 +12,9 @@ training itself.
 
 Each process fits once (the first fit: the network's build and compile, imports excluded, JAX
 with an empty compilation cache), then ``--fits`` times with seeds 1, 2, ...: the median of
-these warm fits. Processes
-alternate between the peers, ``--repeats`` each, and the median over processes is reported
-with the seconds per epoch (fit seconds / ``n_iter_``) and the held-out accuracy.
+these warm fits. Processes alternate between the peers, ``--repeats`` each, and the median
+over processes is reported with the seconds per epoch (fit seconds / ``n_iter_``) and the
+held-out accuracy.
 ``--compare-with`` names a checkout of an earlier skdense, measured in the same run. Writes
 ``benchmarks/results/default-fits-<machine>.md``.
 """
@@ -24,14 +24,11 @@ import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
 
-from harness.environment import git_commit
+from harness.environment import git_commit, run_worker
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DATASETS = ("breast_cancer", "digits")
@@ -78,15 +75,8 @@ def worker(peer, dataset, fits):
 
 
 def _run(peer, dataset, fits, backend, pythonpath):
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "JAX_COMPILATION_CACHE_DIR": cache}  # a real first compile
-        if peer == "skdense":
-            env["KERAS_BACKEND"] = backend
-        if pythonpath:
-            env["PYTHONPATH"] = pythonpath
-        command = [sys.executable, __file__, "--worker", peer, dataset, "--fits", str(fits)]
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    arguments = ["--worker", peer, dataset, "--fits", str(fits)]
+    return run_worker(__file__, arguments, backend if peer == "skdense" else None, pythonpath)
 
 
 def main():
@@ -112,15 +102,14 @@ def main():
     # One untimed process per backend first: the first process to load a backend's libraries
     # from disk paid about a second more in its first fit, whichever commit it ran.
     for backend in {peer[1] for peer in peers[1:]}:
-        _run("skdense", DATASETS[0], 1, backend, str(here))
+        _run("skdense", DATASETS[0], 1, backend, here)
     rows = []
     for dataset in DATASETS:
         found = {peer: [] for peer in peers}
         for _ in range(args.repeats):  # alternate, so that a slow spell hits every peer
             for peer in peers:
                 _, backend, kind, checkout = peer
-                pythonpath = str(checkout) if checkout else None
-                found[peer].append(_run(kind, dataset, args.fits, backend, pythonpath))
+                found[peer].append(_run(kind, dataset, args.fits, backend, checkout))
         reference = statistics.median(r["seconds"] for r in found[peers[0]])
         for peer, runs in found.items():
             seconds = statistics.median(r["seconds"] for r in runs)
@@ -143,9 +132,8 @@ def main():
         "otherwise, a quarter of the rows held out. Each process fits once (the first fit: the "
         "network's build and compile, imports excluded, JAX with an empty compilation cache), "
         f"then {args.fits} times: the median of these warm fits, then the median over "
-        f"{args.repeats} "
-        f"processes per peer, run in turn. {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}. Reproduce: `{command}`.",
+        f"{args.repeats} processes per peer, run in turn. {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}. Reproduce: `{command}`.",
         "",
         "| data | peer | backend | first fit (s) | seconds per fit | every process | "
         "/ scikit-learn | epochs | ms per epoch | held-out accuracy |",

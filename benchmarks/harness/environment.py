@@ -4,9 +4,12 @@ Only names and versions: never a path, a host name or a user name of this machin
 """
 
 import importlib.metadata
+import json
 import os
 import platform
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 _REPO = Path(__file__).resolve().parents[2]
@@ -86,3 +89,26 @@ def _command(arguments):
     except (OSError, subprocess.SubprocessError):
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def run_worker(script, arguments, backend=None, pythonpath=None):
+    """Run ``script`` with ``arguments`` in a fresh process; the JSON of its last line.
+
+    The process gets an empty JAX compilation cache of its own (a real compile), the Keras
+    ``backend`` if one is named, and ``pythonpath`` first on its path (an earlier checkout of
+    skdense, for a before-and-after in one run).
+    """
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "JAX_COMPILATION_CACHE_DIR": cache}
+        if backend:
+            env["KERAS_BACKEND"] = backend
+        if pythonpath:
+            env["PYTHONPATH"] = str(pythonpath)
+        done = subprocess.run(
+            [sys.executable, str(script), *arguments],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return json.loads(done.stdout.strip().splitlines()[-1])
