@@ -112,6 +112,8 @@ def train(network, data, config, state, random_state, validation=None):
             for name, value in logs.items():
                 state.history.setdefault(name, []).append(value)
             callbacks.on_epoch_end(epoch, logs)
+            # ... and one at the epoch's end (ReduceLROnPlateau) sets the next epoch's.
+            state.learning_rate = network.learning_rate
             progress.epoch(state.n_iter, loss, score)
             if state.diverged:
                 break

@@ -301,6 +301,17 @@ def test_learning_rate_scheduler_callback(multiclass_data):
     assert clf.history_["learning_rate"] == pytest.approx([0.1, 0.1, 0.001, 0.001])
 
 
+def test_reduce_lr_on_plateau_callback_lowers_the_next_epochs_rate(multiclass_data):
+    X, y = multiclass_data
+    # min_delta larger than any loss: every epoch after the first (which sets Keras's best) is
+    # a plateau, and halves the rate the next epoch trains with
+    plateau = keras.callbacks.ReduceLROnPlateau(
+        monitor="loss", factor=0.5, patience=0, min_delta=10.0
+    )
+    clf = _clf(max_iter=4, callbacks=[plateau], learning_rate_init=0.01).fit(X, y)
+    np.testing.assert_allclose(clf.history_["learning_rate"], [0.01, 0.01, 0.005, 0.0025])
+
+
 def test_tensorboard_callback_writes_logs(multiclass_data, tmp_path):
     board = keras.callbacks.TensorBoard(log_dir=tmp_path)
     with pytest.warns(ConvergenceWarning):
