@@ -177,12 +177,15 @@ def test_jax_compiles_small_fits_quickly_and_large_ones_well():
 def test_xla_rule_weighs_compile_cost_against_the_steps_it_serves():
     from skdense._backends.tensorflow import xla_pays
 
-    assert not xla_pays(max_epochs=5, n_batches=2, earlier_fits=0)  # a quick first fit
-    assert xla_pays(max_epochs=200, n_batches=400, earlier_fits=0)  # a long fit
-    # a network refitted (cross-validation folds): the compile is shared
-    medium = {"max_epochs": 200, "n_batches": 100}
-    assert not xla_pays(**medium, earlier_fits=0)
-    assert xla_pays(**medium, earlier_fits=4)
+    w1_step, w2_step = 32 * 2_201, 128 * 87_010  # multiply-adds per step
+    digits_step = 200 * 7_510  # scikit-learn's default network and batch on digits
+    assert not xla_pays(20, 63, w1_step, earlier_fits=0)  # W1: 20 epochs of a small network
+    assert xla_pays(200, 63, w1_step, earlier_fits=0)  # the same network for max_iter's 200
+    assert not xla_pays(1, 469, w2_step, earlier_fits=0)  # one epoch of a large one
+    assert xla_pays(5, 469, w2_step, earlier_fits=0)  # its saving repays in a few epochs
+    assert not xla_pays(200, 7, digits_step, earlier_fits=0)
+    # a network refitted (cross-validation folds, a grid's candidates): the compile is shared
+    assert xla_pays(200, 7, digits_step, earlier_fits=4)
 
 
 @only_tensorflow

@@ -237,7 +237,8 @@ class Engine:
         shape = (n_batches, batch_size)
         if shape in self._xla_shapes:  # compiled by an earlier fit of this pooled network
             return True
-        if not xla_pays(max_epochs, n_batches, self.network.fits):
+        work = batch_size * self.network.n_weights
+        if not xla_pays(max_epochs, n_batches, work, self.network.fits):
             return False
         self._xla_shapes.add(shape)
         return True
@@ -275,22 +276,26 @@ class Engine:
             return self._predict_block(block).numpy()
 
 
-# Measured on a 2-core CPU (benchmarks/xla_rule.py, benchmarks/results/xla-rule-cpu-2core.md):
-# an XLA-compiled epoch saves at least this much per training step over TensorFlow's executor
-# (small networks; larger ones save more), and its first epoch costs about this much more than
-# tracing without XLA.
+# Measured on a 2-core CPU (benchmarks/xla_rule.py, benchmarks/results/xla-rule-cpu-2core.md,
+# four networks from W1 to W2): an XLA-compiled step saves about 0.1 ms of TensorFlow's
+# executor overhead plus 0.08 ms per million multiply-adds (XLA fuses the element-wise work
+# around the matrix products), from 0.10 ms (W1) to 1.1 ms (W2, 1.8 -> 0.7 ms a step); the
+# first epoch costs 0.6-0.8 s more to compile than to trace.
 XLA_SAVING_PER_STEP = 1e-4
-XLA_EXTRA_COMPILE = 1.5
-# Early stopping usually ends a fit well before max_iter: count at most this many epochs.
-EXPECTED_EPOCHS = 50
+XLA_SAVING_PER_MULTIPLY_ADD = 8e-11
+XLA_EXTRA_COMPILE = 0.8
 
 
-def xla_pays(max_epochs, n_batches, earlier_fits):
+def xla_pays(max_epochs, n_batches, work_per_step, earlier_fits):
     """Whether compiling with XLA repays its cost over this fit and the fits before it.
 
-    A pooled network's compiled function serves every later fit of the same shapes, so a
-    network on its second fit (a cross-validation fold, a grid point) counts the fits it has
-    served as evidence of more to come.
+    ``work_per_step`` is a step's multiply-adds (batch size times weights). Every epoch of
+    ``max_epochs`` is counted, as on JAX: scikit-learn's default stopping rule (on the
+    training loss) often runs most of ``max_iter``. A pooled network's compiled function
+    serves every later fit of the same shapes, so a network on its second fit (a
+    cross-validation fold, a grid point) counts the fits it has served as evidence of more to
+    come.
     """
-    steps = min(max_epochs, EXPECTED_EPOCHS) * n_batches * (earlier_fits + 1)
-    return steps * XLA_SAVING_PER_STEP >= XLA_EXTRA_COMPILE
+    steps = max_epochs * n_batches * (earlier_fits + 1)
+    saving = XLA_SAVING_PER_STEP + XLA_SAVING_PER_MULTIPLY_ADD * work_per_step
+    return steps * saving >= XLA_EXTRA_COMPILE
