@@ -24,7 +24,9 @@ class Peer:
     the parameter that holds the number of epochs (continued training sets it together with
     ``warm_start=True``); ``backends`` are the Keras backends it runs on, one column each
     (empty: it does not use Keras and runs once per run); ``uses_keras`` says whether its
-    process loads Keras (whose random seed the worker then sets).
+    process loads Keras (whose random seed the worker then sets). ``cut_short(estimator,
+    epochs)``, where set, makes the next fit run ``epochs`` epochs of a default-length fit,
+    for a peer that compiles by the fit's length (see :func:`_stopped_after`).
     """
 
     key: str
@@ -33,6 +35,14 @@ class Peer:
     epochs_param: str
     backends: tuple = KERAS_BACKENDS
     uses_keras: bool = True
+    cut_short: object = None
+
+    def set_epochs(self, estimator, epochs):
+        """Have ``estimator``'s next fit run ``epochs`` epochs."""
+        if self.cut_short is None:
+            estimator.set_params(**{self.epochs_param: epochs})
+        else:
+            self.cut_short(estimator, epochs)
 
     def estimator(self, workload, device="auto", epochs=None):
         epochs = workload.epochs if epochs is None else epochs
@@ -75,6 +85,27 @@ def _skdense(workload, device, epochs):
     if not workload.hidden_layer_sizes:
         return SoftmaxClassifier(**common)
     return MLPClassifier(hidden_layer_sizes=workload.hidden_layer_sizes, **common)
+
+
+SKLEARN_MAX_ITER = 200  # scikit-learn's (and skdense's) default max_iter
+
+
+def _stopped_after(estimator, epochs):
+    """A fit of scikit-learn's default length (``max_iter=200``) that a Keras callback stops
+    after ``epochs`` epochs, as early stopping would.
+
+    skdense chooses how to compile an epoch by the epochs a fit may run (on TensorFlow,
+    whether XLA repays its compile). W2 measures the epochs of a real, default-length fit,
+    not those of a fit told to stop after one or two, which would never compile with XLA.
+    """
+    import keras
+
+    class StopAfter(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch + 1 >= epochs:
+                self.model.stop_training = True
+
+    estimator.set_params(max_iter=SKLEARN_MAX_ITER, callbacks=[StopAfter()])
 
 
 def _keras(steps_per_execution):
@@ -194,7 +225,7 @@ def _scikeras_unavailable():
 PEERS = {
     peer.key: peer
     for peer in (
-        Peer("skdense", "skdense", _skdense, "max_iter"),
+        Peer("skdense", "skdense", _skdense, "max_iter", cut_short=_stopped_after),
         Peer("keras", "Keras `model.fit`", _keras(1), "epochs"),
         Peer("keras_spe", "Keras, `steps_per_execution`=epoch", _keras("epoch"), "epochs"),
         Peer("scikeras", "scikeras", _scikeras, "epochs"),

@@ -50,9 +50,11 @@ def fit_once(workload, peer, data, device):
 
 def per_epoch(workload, peer, data, device):
     """Seconds per epoch over ``workload.epochs`` epochs, after ``warmup_epochs`` untimed."""
-    estimator = peer.estimator(workload, device, epochs=workload.warmup_epochs)
+    estimator = peer.estimator(workload, device)
+    peer.set_epochs(estimator, workload.warmup_epochs)
     warmup = _timed(estimator.fit, data.X_train, data.y_train)
-    estimator.set_params(warm_start=True, **{peer.epochs_param: workload.epochs})
+    estimator.set_params(warm_start=True)
+    peer.set_epochs(estimator, workload.epochs)
     seconds = _timed(estimator.fit, data.X_train, data.y_train) / workload.epochs
     return Timing(seconds, held_out_score(workload, estimator, data), warmup_seconds=warmup)
 

@@ -240,7 +240,10 @@ def _notes(summaries, workloads, peers, run):
         "figure, as a second fit in a session or every fit after the first of a grid search "
         "sees it (skdense pools compiled networks). W2 measures warm epochs for every peer.",
         "- W2: one untimed warm-up epoch, then training continues (`warm_start=True`) for the "
-        "timed epochs; the warm-up times are under 'Every run'.",
+        "timed epochs; the warm-up times are under 'Every run'. skdense chooses how to compile "
+        "from the epochs a fit may run, so its two fits are default-length fits "
+        "(`max_iter=200`) that a Keras callback stops after those epochs, as early stopping "
+        "would: on TensorFlow they compile with XLA, as a default W2 fit does.",
         "- Every peer trains the same network, optimizer, learning rate, batch size and number "
         "of epochs, with no weight penalty and no early stopping. Raw Keras enters "
         "`GridSearchCV` and `cross_val_score` through a minimal estimator that builds, "
