@@ -145,10 +145,15 @@ class TrainableNetwork:
         """The loss of each row, without penalties, in ``keras.ops``."""
         raise NotImplementedError
 
-    def weight_penalties(self, trainable, runtime_values):
+    def weight_penalty_terms(self, trainable, runtime_values):
         """Penalties on ``trainable`` (``training_model``'s trainable weights or their values)
-        given ``runtime_values`` (those of ``runtime_variables``), in ``keras.ops``."""
+        given ``runtime_values`` (those of ``runtime_variables``), in ``keras.ops``: one array
+        per penalized weight, each element the penalty on that element of the weight."""
         return []
+
+    def weight_penalties(self, trainable, runtime_values):
+        """The penalties of :meth:`weight_penalty_terms`, one sum per penalized weight."""
+        return [keras.ops.sum(t) for t in self.weight_penalty_terms(trainable, runtime_values)]
 
     def evaluate(self, data):
         """``(weighted mean loss without penalties, outputs)`` on ``data``."""
@@ -226,8 +231,7 @@ class TrainableNetwork:
         block, rows, rest = _batches(order, batch_size, n_rows, self.exact_last_batch, capacity)
         total = 0.0
         if rows.size:
-            losses = self.engine.train_batches(arrays, block, rows.size, compilation)
-            total += float(np.dot(losses, rows))
+            total += self.engine.train_batches(arrays, block, rows, compilation)
         if rest.size:
             total += self.engine.train_rows(arrays, rest) * rest.size
         return total
@@ -290,16 +294,21 @@ class CompiledNetwork(TrainableNetwork):
             raise ValueError(f"network built for penalties {self._penalized}, got {(l1, l2)}")
         self.penalty_strengths.assign(np.array([l1, l2], dtype=np.float32))
 
-    def weight_penalties(self, trainable, runtime_values):
-        # Keras's L1L2 regularizer, summed over the kernels: l1 * sum|w| + l2 * sum(w^2).
+    def weight_penalty_terms(self, trainable, runtime_values):
+        # Keras's L1L2 regularizer on each kernel: l1 * |w| + l2 * w^2, element by element.
+        if not any(self._penalized):
+            return []
         (strengths,) = runtime_values
-        kernels = [keras.ops.cast(trainable[i], "float32") for i in self._kernels]
-        penalties = []
-        if self._penalized[0]:
-            penalties += [strengths[0] * keras.ops.sum(keras.ops.abs(k)) for k in kernels]
-        if self._penalized[1]:
-            penalties += [strengths[1] * keras.ops.sum(keras.ops.square(k)) for k in kernels]
-        return penalties
+        terms = []
+        for i in self._kernels:
+            kernel = keras.ops.cast(trainable[i], "float32")
+            parts = []
+            if self._penalized[0]:
+                parts.append(strengths[0] * keras.ops.abs(kernel))
+            if self._penalized[1]:
+                parts.append(strengths[1] * keras.ops.square(kernel))
+            terms.append(parts[0] if len(parts) == 1 else parts[0] + parts[1])
+        return terms
 
     def reset(self, random_state):
         """Fresh weights and optimizer state, drawn from ``random_state`` (a RandomState)."""

@@ -260,17 +260,18 @@ class Engine:
             for variable, value in zip(variables, values, strict=True):
                 variable.assign(value)
 
-    def train_batches(self, arrays, block, n_active, compilation=OPTIMISED):
-        """Train on each of the first ``n_active`` rows of ``block`` (``[n_batches, batch]``
-        indices into ``arrays``) as a batch, in order; returns their losses. ``compilation``:
-        the epoch's :class:`Compilation`."""
+    def train_batches(self, arrays, block, rows, compilation=OPTIMISED):
+        """Train on each of the first ``len(rows)`` rows of ``block`` (``[n_batches, batch]``
+        indices into ``arrays``) as a batch, in order; returns the sum of their losses, each
+        times its number of real ``rows``. ``compilation``: the epoch's :class:`Compilation`."""
+        n_active = len(rows)
         function = self._batches.get(compilation)
         if function is None:
             function = jit_with(self._batches_function, compilation, donate_argnums=self._donate)
             self._batches[compilation] = function
         state, losses = function(self._read_state(), *arrays, block, np.int32(n_active))
         self._write_state(state)
-        return np.asarray(losses)[:n_active]
+        return float(np.dot(np.asarray(losses)[:n_active], rows))
 
     def train_rows(self, arrays, rows):
         """Train on ``rows`` (indices into ``arrays``) as one batch; returns its loss."""
