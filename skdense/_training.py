@@ -227,7 +227,7 @@ class TrainableNetwork:
 
     def _train_rows(self, arrays, order, batch_size, n_rows, compilation):
         """Train on the rows ``order`` of ``arrays``; the sum over batches of loss x rows."""
-        capacity = arrays[0].shape[0] // batch_size
+        capacity = arrays[2].shape[0] // batch_size  # the weights: padded, unlike large x
         block, rows, rest = _batches(order, batch_size, n_rows, self.exact_last_batch, capacity)
         total = 0.0
         if rows.size:

@@ -134,6 +134,37 @@ def test_sparse_blocks_train_as_the_dense_data(monkeypatch, regression_data):
     np.testing.assert_allclose(streamed.loss_curve_, dense.loss_curve_, rtol=1e-5)
 
 
+@pytest.mark.parametrize(
+    "xla", [False, True] if keras.backend.backend() == "tensorflow" else ["always"]
+)
+def test_large_features_train_unpadded_as_padded_ones(monkeypatch, multiclass_data, xla):
+    # Large features go to the device unpadded; the padded last batch's extra rows then read
+    # the features' last row, with weight 0. 300 rows at batch 64: a last batch of 44.
+    from skdense import _spec
+
+    X, y = multiclass_data
+    if keras.backend.backend() == "tensorflow":
+        from skdense._backends import tensorflow as tf_backend
+
+        monkeypatch.setattr(tf_backend, "xla_pays", lambda *args: xla)
+    params = {"batch_size": 64, "max_iter": 3, "random_state": 0}
+    padded = MLPClassifier((8,), **params).fit(X, y)
+    _training.clear_network_pool()
+    monkeypatch.setattr(_spec, "_SHARED_SHAPE_CELLS", 1)  # every data set is "large"
+    seen = []
+    resident = _spec.TrainingData.resident
+    monkeypatch.setattr(
+        _spec.TrainingData,
+        "resident",
+        lambda self, *args: seen.append(arrays := resident(self, *args)) or arrays,
+    )
+    unpadded = MLPClassifier((8,), **params).fit(X, y)
+    x, targets, weights = seen[0]
+    assert (x.shape[0], targets.shape[0], weights.shape[0]) == (300, 320, 320)
+    np.testing.assert_allclose(unpadded.loss_curve_, padded.loss_curve_, rtol=1e-6)
+    np.testing.assert_allclose(unpadded.predict_proba(X), padded.predict_proba(X), atol=1e-6)
+
+
 # --- XLA on TensorFlow ---------------------------------------------------------------------------
 
 

@@ -201,7 +201,9 @@ class Engine:
             def body(i, carry):
                 state, losses = carry
                 index = block[i]
-                state, loss = step(state, x[index], y[index], w[index])
+                # Padding rows past the features' end read their last row (see resident).
+                features = jax.numpy.take(x, index, axis=0, mode="clip")
+                state, loss = step(state, features, y[index], w[index])
                 return state, losses.at[i].set(loss)
 
             losses = jax.numpy.zeros(block.shape[0], dtype="float32")

@@ -218,7 +218,9 @@ class Engine:
 
         def step(i, losses, penalty_sums):
             index = block[i]
-            batch = (tf.gather(x, index), tf.gather(y, index), tf.gather(w, index))
+            # Padding rows past the features' end read their last row (see resident).
+            features = tf.gather(x, tf.minimum(index, tf.shape(x)[0] - 1))
+            batch = (features, tf.gather(y, index), tf.gather(w, index))
             if summed:
                 loss, penalty_sums = self._train_step(*batch, rows[i], penalty_sums)
             else:
