@@ -329,10 +329,13 @@ class Engine:
 # four networks from W1 to W2): an XLA-compiled step saves about 0.1 ms of TensorFlow's
 # executor overhead plus 0.08 ms per million multiply-adds (XLA fuses the element-wise work
 # around the matrix products), from 0.10 ms (W1) to 1.1 ms (W2, 1.8 -> 0.7 ms a step); the
-# first epoch costs 0.6-0.8 s more to compile than to trace.
+# first epoch costs 0.6-0.8 s more to compile than to trace, in a process that has compiled
+# before. Counted with a margin: a process's first compile also starts XLA's compiler, and
+# at 0.8 s a second 100-epoch fit on digits (W3 warm, benchmarks/results/cpu-2core.md at
+# f63962e) and the refit ending a 13-fit search (W6) compiled and took longer than without.
 XLA_SAVING_PER_STEP = 1e-4
 XLA_SAVING_PER_MULTIPLY_ADD = 8e-11
-XLA_EXTRA_COMPILE = 0.8
+XLA_EXTRA_COMPILE = 1.2
 
 
 def xla_pays(max_epochs, n_batches, work_per_step, earlier_fits):
