@@ -26,7 +26,7 @@ class Peer:
     (empty: it does not use Keras and runs once per run); ``uses_keras`` says whether its
     process loads Keras (whose random seed the worker then sets). ``cut_short(estimator,
     epochs)``, where set, makes the next fit run ``epochs`` epochs of a default-length fit,
-    for a peer that compiles by the fit's length (see :func:`_stopped_after`).
+    for a peer that compiles by the fit's length (see :func:`stop_after`).
     """
 
     key: str
@@ -90,7 +90,7 @@ def _skdense(workload, device, epochs):
 SKLEARN_MAX_ITER = 200  # scikit-learn's (and skdense's) default max_iter
 
 
-def _stopped_after(estimator, epochs):
+def stop_after(estimator, epochs):
     """A fit of scikit-learn's default length (``max_iter=200``) that a Keras callback stops
     after ``epochs`` epochs, as early stopping would.
 
@@ -225,7 +225,7 @@ def _scikeras_unavailable():
 PEERS = {
     peer.key: peer
     for peer in (
-        Peer("skdense", "skdense", _skdense, "max_iter", cut_short=_stopped_after),
+        Peer("skdense", "skdense", _skdense, "max_iter", cut_short=stop_after),
         Peer("keras", "Keras `model.fit`", _keras(1), "epochs"),
         Peer("keras_spe", "Keras, `steps_per_execution`=epoch", _keras("epoch"), "epochs"),
         Peer("scikeras", "scikeras", _scikeras, "epochs"),
