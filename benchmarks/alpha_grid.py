@@ -24,7 +24,7 @@ import warnings
 from pathlib import Path
 
 from harness.data import classification
-from harness.environment import git_commit, run_worker
+from harness.environment import git_commit, reproduce_command, run_worker
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ALPHAS = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
@@ -91,9 +91,7 @@ def main():
         rows.append((label, backend, measure("skdense", backend, args.repeats, str(here))))
         print(rows[-1], flush=True)
     reference = rows[0][2]["seconds"]
-    command = f"python benchmarks/alpha_grid.py --machine {args.machine}"
-    if args.compare_with:
-        command += " --compare-with <a checkout of the earlier commit>"
+    command = reproduce_command("alpha_grid.py", args.machine, args.compare_with)
     lines = [
         f"# Grid search over alpha: {args.machine}",
         "",

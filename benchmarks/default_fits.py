@@ -28,7 +28,7 @@ import time
 import warnings
 from pathlib import Path
 
-from harness.environment import git_commit, run_worker
+from harness.environment import compared_peers, reproduce_command, run_worker
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DATASETS = ("breast_cancer", "digits")
@@ -93,12 +93,7 @@ def main():
         worker(*args.worker, args.fits)
         return
     here = Path(__file__).resolve().parent.parent
-    peers = [("scikit-learn MLP", "-", "scikit-learn", None)]
-    for backend in args.backends.split(","):
-        if args.compare_with:
-            checkout = args.compare_with.resolve()
-            peers.append((f"skdense at {git_commit(checkout)}", backend, "skdense", checkout))
-        peers.append((f"skdense at {git_commit(here)}", backend, "skdense", here))
+    peers = compared_peers(args.backends.split(","), args.compare_with)
     # One untimed process per backend first: the first process to load a backend's libraries
     # from disk paid about a second more in its first fit, whichever commit it ran.
     for backend in {peer[1] for peer in peers[1:]}:
@@ -122,9 +117,7 @@ def main():
                 f"{runs[0]['accuracy']:.4f} |"
             )
             print(rows[-1], flush=True)
-    command = f"python benchmarks/default_fits.py --machine {args.machine}"
-    if args.compare_with:
-        command += " --compare-with <a checkout of the earlier commit>"
+    command = reproduce_command("default_fits.py", args.machine, args.compare_with)
     lines = [
         f"# Default-settings fits on small data: {args.machine}",
         "",

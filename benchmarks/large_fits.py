@@ -25,7 +25,7 @@ import time
 import warnings
 from pathlib import Path
 
-from harness.environment import git_commit, run_worker
+from harness.environment import compared_peers, reproduce_command, run_worker
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ALPHA = 1e-4  # scikit-learn's default
@@ -86,13 +86,7 @@ def main():
     if args.worker:
         worker(args.worker, args.fits, args.epochs, args.cache_dir)
         return
-    here = Path(__file__).resolve().parent.parent
-    peers = [("scikit-learn MLP", "-", "scikit-learn", None)]
-    for backend in args.backends.split(","):
-        if args.compare_with:
-            checkout = args.compare_with.resolve()
-            peers.append((f"skdense at {git_commit(checkout)}", backend, "skdense", checkout))
-        peers.append((f"skdense at {git_commit(here)}", backend, "skdense", here))
+    peers = compared_peers(args.backends.split(","), args.compare_with)
     rows = []
     with tempfile.TemporaryDirectory() as cache_dir:
         found = {peer: [] for peer in peers}
@@ -113,9 +107,7 @@ def main():
             f"{[round(r['seconds'], 3) for r in runs]} | {seconds / reference:.2f} | "
             f"{runs[0]['accuracy']:.4f} |"
         )
-    command = f"python benchmarks/large_fits.py --machine {args.machine}"
-    if args.compare_with:
-        command += " --compare-with <a checkout of the earlier commit>"
+    command = reproduce_command("large_fits.py", args.machine, args.compare_with)
     lines = [
         f"# W2-sized fits at scikit-learn's default alpha: {args.machine}",
         "",

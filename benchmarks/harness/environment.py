@@ -112,3 +112,24 @@ def run_worker(script, arguments, backend=None, pythonpath=None):
             check=True,
         )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def compared_peers(backends, compare_with=None):
+    """The peers of a before-and-after script: scikit-learn's MLP, then for each backend
+    skdense at ``compare_with`` (a checkout of an earlier commit, if given) and at this
+    checkout. Each is ``(label, backend, kind, checkout)``; checkout ``None`` for
+    scikit-learn."""
+    peers = [("scikit-learn MLP", "-", "scikit-learn", None)]
+    checkouts = [compare_with.resolve()] if compare_with else []
+    for backend in backends:
+        for checkout in [*checkouts, _REPO]:
+            peers.append((f"skdense at {git_commit(checkout)}", backend, "skdense", checkout))
+    return peers
+
+
+def reproduce_command(script, machine, compare_with=None):
+    """The command line a results file gives to reproduce it, with no path of this machine."""
+    command = f"python benchmarks/{script} --machine {machine}"
+    if compare_with:
+        command += " --compare-with <a checkout of the earlier commit>"
+    return command
