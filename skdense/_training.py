@@ -231,7 +231,8 @@ class TrainableNetwork:
         block, rows, rest = _batches(order, batch_size, n_rows, self.exact_last_batch, capacity)
         total = 0.0
         if rows.size:
-            total += self.engine.train_batches(arrays, block, rows, compilation)
+            losses, penalty = self.engine.train_batches(arrays, block, rows, compilation)
+            total += float(np.dot(losses, rows)) + penalty
         if rest.size:
             total += self.engine.train_rows(arrays, rest) * rest.size
         return total

@@ -264,8 +264,9 @@ class Engine:
 
     def train_batches(self, arrays, block, rows, compilation=OPTIMISED):
         """Train on each of the first ``len(rows)`` rows of ``block`` (``[n_batches, batch]``
-        indices into ``arrays``) as a batch, in order; returns the sum of their losses, each
-        times its number of real ``rows``. ``compilation``: the epoch's :class:`Compilation`."""
+        indices into ``arrays``) as a batch, in order, each with its number of real ``rows``.
+        Returns their losses, penalties included, and 0.0: no penalty is summed apart (see
+        the TensorFlow engine's). ``compilation``: the epoch's :class:`Compilation`."""
         n_active = len(rows)
         function = self._batches.get(compilation)
         if function is None:
@@ -273,7 +274,7 @@ class Engine:
             self._batches[compilation] = function
         state, losses = function(self._read_state(), *arrays, block, np.int32(n_active))
         self._write_state(state)
-        return float(np.dot(np.asarray(losses)[:n_active], rows))
+        return np.asarray(losses)[:n_active], 0.0
 
     def train_rows(self, arrays, rows):
         """Train on ``rows`` (indices into ``arrays``) as one batch; returns its loss."""

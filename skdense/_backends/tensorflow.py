@@ -286,8 +286,9 @@ class Engine:
 
     def train_batches(self, arrays, block, rows, xla):
         """Train on each of the first ``len(rows)`` rows of ``block`` (``[n_batches, batch]``
-        indices into ``arrays``) as a batch, in order; returns the sum of their losses, each
-        times its number of real ``rows``."""
+        indices into ``arrays``) as a batch, in order, each with its number of real ``rows``.
+        Returns their losses and the weight penalties summed apart from them, each batch's
+        times its rows (under XLA; else 0.0, the losses including them): see _train_step."""
         network = self.network
         work = block.shape[1] * network.n_weights
         function = self._batches_function(xla)
@@ -301,7 +302,7 @@ class Engine:
                 tf.constant(padded_rows),
                 tf.constant(n_active, tf.int32),
             )
-        return float(np.dot(losses.numpy(), rows)) + float(penalty)
+        return losses.numpy(), float(penalty)
 
     def train_rows(self, arrays, rows):
         """Train on ``rows`` (indices into ``arrays``) as one batch; returns its loss.
