@@ -4,7 +4,8 @@ import importlib
 
 from skdense import _persistence, _quiet
 from skdense._classifier import MLPClassifier, SoftmaxClassifier
-from skdense._keras_estimator import KerasClassifier, KerasRegressor
+from skdense._keras_classifier import KerasClassifier
+from skdense._keras_regressor import KerasRegressor
 from skdense._plotting import HistoryDisplay
 from skdense._regressor import DenseRegressor, MLPRegressor
 from skdense._spec import NonFiniteLossError

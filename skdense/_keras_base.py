@@ -6,6 +6,11 @@ pooled network with the same configuration (:mod:`skdense._keras_network`), so r
 the folds of a search reuse one compiled epoch. Fitted state is plain data: the model's
 Keras configuration (JSON), its weights and its optimizer's state as numpy arrays, and the
 training record. Nothing traced or built is pickled; ``model_`` is rebuilt from them.
+
+Deliberate differences from scikeras: ``verbose=0`` by default (skdense is quiet);
+``validation_split`` holds out a seeded, shuffled and, for classifiers, stratified share of
+the rows (Keras takes the last rows); a parameter that nothing uses is an error at fit; the
+batch loss is the sample-weighted mean (Keras divides by the batch's row count).
 """
 
 import copy
