@@ -187,6 +187,12 @@ class TrainableNetwork:
         return all(np.isfinite(w).all() for w in self.weights())
 
     @property
+    def learning_rate_is_variable(self):
+        """Whether the optimizer's rate is a variable (changed only when set), not a
+        schedule (which changes with every step)."""
+        return self._learning_rate_is_variable
+
+    @property
     def learning_rate(self):
         rate = self.optimizer.learning_rate
         if isinstance(rate, keras.Variable):

@@ -130,6 +130,25 @@ def test_loss_curve_follows_scikit_learn(task, solver):
         np.testing.assert_allclose(our_coef, their_coef, rtol=1e-3, atol=1e-5)
 
 
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        {"learning_rate": "invscaling", "power_t": 0.5, "learning_rate_init": 0.5},
+        # tol 0.02 on a loss falling by less: the rate is divided by 5 every third epoch
+        {"learning_rate": "adaptive", "tol": 0.02, "n_iter_no_change": 2},
+    ],
+    ids=["invscaling", "adaptive"],
+)
+def test_learning_rate_schedules_follow_scikit_learn(schedule):
+    # The rates every epoch trains with, not only the ones recorded: a rate that the loop
+    # records but never hands to the optimizer shows here as a drifting curve.
+    ours, theirs = _curves("multiclass", "momentum", **schedule)
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-4)
+    rates = ours.history_["learning_rate"]
+    assert len(set(rates)) > 2  # the schedule did change the rate, more than once
+
+
 def _last_rows_held_out(*arrays, test_size, **ignored):
     """``train_test_split``'s return value, holding out the last rows: one validation set for
     both estimators (each would draw its own from its own random stream)."""
