@@ -146,21 +146,43 @@ def _skip_cross_replica_sum(optimizer):
 # --- a network's compiled functions --------------------------------------------------------------
 
 
+class _TracedOnce:
+    """A ``tf.function`` with a full input signature, called through its one concrete function.
+
+    Calling the ``tf.function`` matches the arguments against its traces on every call: 0.6
+    ms, against 0.35 ms for the concrete function, where a small network's epoch runs in 3 ms.
+    Traced at the first call, as the ``tf.function`` would be.
+    """
+
+    def __init__(self, function):
+        self._function = function
+        self.concrete = None
+
+    def __call__(self, *args):
+        if self.concrete is None:
+            self.concrete = self._function.get_concrete_function()
+        return self.concrete(*args)
+
+
 class Engine:
     """The compiled train and predict functions of a pooled ``TrainableNetwork``."""
 
     def __init__(self, network):
         self.network = network
         _skip_cross_replica_sum(network.optimizer)
-        self._batches_functions = {}  # xla: bool -> tf.function
+        self._batches_functions = {}  # xla: bool -> _TracedOnce
         self.epoch_traces = 0  # how often an epoch was traced
         self._rows_function = self._function(self._rows_graph, [None], xla=False)
         self._xla_shapes = set()  # (n_batches, batch_size) the XLA function has compiled for
         self.predict_rows = network.predict_rows
-        self._predict_block = tf.function(
-            functools.partial(network.training_model, training=False),
-            autograph=False,
-            input_signature=[tf.TensorSpec([self.predict_rows, network.n_features], tf.float32)],
+        self._predict_block = _TracedOnce(
+            tf.function(
+                functools.partial(network.training_model, training=False),
+                autograph=False,
+                input_signature=[
+                    tf.TensorSpec([self.predict_rows, network.n_features], tf.float32)
+                ],
+            )
         )
 
     def to_device(self, array):
@@ -252,8 +274,13 @@ class Engine:
         # Each network traces its functions once. TensorFlow counts traces per code object,
         # across instances, and would warn about "retracing" once a few pooled networks have
         # traced; a partial has no code object, so the count is kept per network.
-        return tf.function(
-            functools.partial(graph), input_signature=signature, jit_compile=xla, autograph=False
+        return _TracedOnce(
+            tf.function(
+                functools.partial(graph),
+                input_signature=signature,
+                jit_compile=xla,
+                autograph=False,
+            )
         )
 
     def _batches_function(self, xla):
@@ -318,7 +345,7 @@ class Engine:
     def traced_graphs(self):
         """The graphs traced so far (tests check that evicted networks free them)."""
         functions = [*self._batches_functions.values(), self._rows_function]
-        return [c.graph for f in functions for c in f._list_all_concrete_functions()]
+        return [f.concrete.graph for f in functions if f.concrete is not None]
 
     def predict_block(self, block):
         # A forward pass is one chain of operations: nothing to run side by side.
