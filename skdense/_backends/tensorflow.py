@@ -160,7 +160,13 @@ class _TracedOnce:
 
     def __call__(self, *args):
         if self.concrete is None:
-            self.concrete = self._function.get_concrete_function()
+            concrete = self._function.get_concrete_function()
+            # Every parameter must be one of the tensors passed: a Python keyword (a partial's)
+            # in the signature fails the structured call, and TensorFlow's fallback first
+            # formats every argument into its error message (a fold's data, every epoch).
+            if len(concrete.function_type.parameters) != len(args):
+                raise TypeError(f"{concrete.function_type} is not called with tensors only")
+            self.concrete = concrete
         return self.concrete(*args)
 
 
@@ -285,8 +291,12 @@ class Engine:
 
     def _batches_function(self, xla):
         if xla not in self._batches_functions:
+
+            def batches_graph(x, y, w, block, rows, n_batches):  # only tensors: see _TracedOnce
+                return self._batches_graph(x, y, w, block, rows, n_batches, xla)
+
             self._batches_functions[xla] = self._function(
-                functools.partial(self._batches_graph, xla=xla),
+                batches_graph,
                 [None, None],
                 xla,
                 tf.TensorSpec([None], tf.float32),  # real rows per batch
