@@ -12,7 +12,12 @@ same network, data and process (threads: one process per setting), and timed as 
 * executor: small steps run inline on TensorFlow's single-threaded executor, larger ones on
   the inter-op pool (skdense), vs always one or the other, vs a pool of one thread;
 * XLA: ``jit_compile=True`` on the epoch function vs off (skdense picks by the rule in
-  ``skdense._backends.tensorflow.xla_pays``, calibrated by ``benchmarks/xla_rule.py``).
+  ``skdense._backends.tensorflow_compilation.xla_pays``, calibrated by
+  ``benchmarks/xla_rule.py``);
+* graph rewrites: two of Grappler's passes on skdense's graphs vs all of them, a new network
+  each time, the two alternating in one process.
+
+``--levers`` picks some (by the start of their heading, comma-separated).
 """
 
 import argparse
@@ -184,6 +189,38 @@ def xla(workload, repeats):
     return results
 
 
+def graph_rewrites(workload, repeats):
+    """A new network's first epoch beyond a steady one (its trace, its graph's rewrites and
+    run), and the steady epoch, with skdense's ``GRAPH_REWRITES`` and with all of Grappler's
+    passes: ``repeats`` new networks each, the two in alternating order."""
+    from skdense._backends import tensorflow_compilation
+
+    settings = {
+        "skdense's (pruning, dependency)": tensorflow_compilation.GRAPH_REWRITES,
+        "all of TensorFlow's": (),
+    }
+    first, epoch = ({label: [] for label in settings} for _ in range(2))
+    try:
+        for repeat in range(repeats + 1):
+            order = list(settings) if repeat % 2 else list(settings)[::-1]
+            for label in order:
+                tensorflow_compilation.GRAPH_REWRITES = settings[label]
+                network, data, batch, rng = _network(workload)
+                extra, per_step = first_epoch_and_step(
+                    network, data, batch, rng, compilation=False, repeats=5
+                )
+                if repeat:  # the first round starts TensorFlow's runtime: not counted
+                    first[label].append(extra)
+                    epoch[label].append(per_step * -(-data.n_samples // batch))
+    finally:
+        tensorflow_compilation.GRAPH_REWRITES = settings["skdense's (pruning, dependency)"]
+    results = {}
+    for label in settings:
+        results[f"{label}: first epoch beyond a steady one"] = statistics.median(first[label])
+        results[f"{label}: steady epoch"] = statistics.median(epoch[label])
+    return results
+
+
 def _executor_child(workload, repeats, inter_op, executor):
     import tensorflow as tf
 
@@ -238,6 +275,7 @@ LEVERS = {
     ),
     "network pool (seconds per 10-epoch fit)": (pool, ["W1"]),
     "XLA on the CPU (seconds)": (xla, ["W1", "W2"]),
+    "graph rewrites (seconds, no XLA)": (graph_rewrites, ["W1", "D1", "D2", "M1"]),
 }
 
 
@@ -271,6 +309,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="W1 only, one repeat")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--levers", default="", help="the levers' headings start so")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -279,7 +318,10 @@ def main():
         return
     repeats = 1 if args.quick else args.repeats
     measured = {}
+    chosen = [prefix for prefix in args.levers.split(",") if prefix]
     for lever, (measure, workloads) in LEVERS.items():
+        if chosen and not any(lever.startswith(prefix) for prefix in chosen):
+            continue
         measured[lever] = {}
         for workload in workloads[:1] if args.quick else workloads:
             print(f"{lever}: {workload}", file=sys.stderr, flush=True)

@@ -5,8 +5,8 @@
 For networks from small to W2-sized, measures on TensorFlow (in this process) the time per
 training step with and without XLA, and what the first epoch costs beyond a steady one
 (tracing without XLA, tracing and compiling with it). The rule in
-``skdense._backends.tensorflow.xla_pays`` compiles when the steps a fit may run, times the
-saving per step, repay the extra first-epoch cost. Writes
+``skdense._backends.tensorflow_compilation.xla_pays`` compiles when the steps a fit may run,
+times the saving per step, repay the extra first-epoch cost. Writes
 ``benchmarks/results/xla-rule-<machine>.md``.
 """
 

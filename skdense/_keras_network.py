@@ -21,7 +21,8 @@ from skdense._spec import KerasArchitecture, keras_array_warning_ignored
 from skdense._training import TrainableNetwork
 
 # Keras's optimizers whose update has no data-dependent branch: TensorFlow may run their
-# steps on its single-threaded executor (see skdense._backends.tensorflow.step_executor).
+# steps on its single-threaded executor (see
+# skdense._backends.tensorflow_compilation.step_executor).
 _INLINE_SAFE_OPTIMIZERS = ("SGD", "Adam", "AdamW", "Nadam", "RMSprop", "Adagrad")
 
 

@@ -187,5 +187,6 @@ PARALLEL_STEP_WORK = 2**21
 
 def runs_inline(device, work_per_step, inline_safe=True):
     """Whether TensorFlow should run a step of this size inline, on its single-threaded
-    executor, rather than on its inter-op pool (see ``_backends.tensorflow.step_executor``)."""
+    executor, rather than on its inter-op pool (see
+    ``_backends.tensorflow_compilation.step_executor``)."""
     return inline_safe and work_per_step < PARALLEL_STEP_WORK and "GPU" not in device.upper()

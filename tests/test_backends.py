@@ -193,6 +193,27 @@ def test_xla_epochs_give_the_same_network(monkeypatch, multiclass_data, penalty)
     )
 
 
+@only_tensorflow
+@pytest.mark.parametrize("params", [{}, {"dropout": 0.3, "batch_normalization": True}])
+def test_graph_rewrites_change_nothing_but_speed(monkeypatch, multiclass_data, params):
+    # skdense's graphs get two of Grappler's passes; with all of them, the same network.
+    from skdense._backends import tensorflow_compilation
+
+    X, y = multiclass_data
+    fits = {}
+    for rewrites in ("skdense's", "all"):
+        _training.clear_network_pool()
+        if rewrites == "all":
+            monkeypatch.setattr(tensorflow_compilation, "GRAPH_REWRITES", ())
+        fits[rewrites] = MLPClassifier(
+            (16, 8), batch_size=64, max_iter=5, random_state=0, **params
+        ).fit(X, y)
+    np.testing.assert_allclose(fits["all"].loss_curve_, fits["skdense's"].loss_curve_, rtol=1e-5)
+    np.testing.assert_allclose(
+        fits["all"].predict_proba(X), fits["skdense's"].predict_proba(X), atol=1e-5
+    )
+
+
 def test_jax_compiles_small_fits_quickly_and_large_ones_well():
     pytest.importorskip("jax")
     from skdense._backends.jax_compilation import LIGHT, OPTIMISED, QUICK, cheapest_compilation

@@ -177,6 +177,45 @@ def test_executor_choice_is_undone_after_the_call():
     assert _executor_inside("/CPU:0", _runtime.PARALLEL_STEP_WORK) == before
 
 
+def _rewrites_inside(device="/CPU:0"):
+    from tensorflow.core.protobuf import config_pb2
+    from tensorflow.python.eager import context
+
+    with tf_backend.step_executor(device, 1):
+        options = context.context().function_call_options
+        config = config_pb2.ConfigProto.FromString(options.config_proto_serialized)
+        return config.graph_options.rewrite_options
+
+
+def test_skdense_graphs_get_only_their_graph_rewrites():
+    from tensorflow.python.eager import context
+
+    from skdense._backends import tensorflow_compilation
+
+    before = context.context().function_call_options.config_proto_serialized
+    assert list(_rewrites_inside().optimizers) == list(tensorflow_compilation.GRAPH_REWRITES)
+    assert context.context().function_call_options.config_proto_serialized == before
+
+
+def test_graphs_on_a_gpu_keep_every_graph_rewrite():
+    # The choice reads only the device's name, so it is tested on a CPU.
+    assert list(_rewrites_inside("/job:localhost/replica:0/task:0/device:GPU:0").optimizers) == []
+
+
+def test_graph_rewrites_the_user_chose_are_kept():
+    import tensorflow as tf
+    from tensorflow.core.protobuf import rewriter_config_pb2
+
+    tf.config.optimizer.set_experimental_options({"layout_optimizer": False})
+    try:
+        rewrites = _rewrites_inside()
+    finally:
+        tf.config.optimizer.set_experimental_options({"layout_optimizer": None})
+    assert list(rewrites.optimizers) == []
+    assert rewrites.layout_optimizer == rewriter_config_pb2.RewriterConfig.OFF
+    assert list(_rewrites_inside().optimizers) != []  # back to TensorFlow's defaults
+
+
 # --- GPUs --------------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ import threading
 import numpy as np
 import tensorflow as tf
 
-from skdense import _runtime
+from skdense._backends.tensorflow_compilation import step_executor, xla_pays
 
 NAME = "tensorflow"
 GPU_INSTALL_HINT = "Install TensorFlow's CUDA build with `pip install 'skdense[gpu]'`. "
@@ -81,21 +81,6 @@ def prepare_process(cpu_share):
 
 def on_device(name):
     return tf.device(name)
-
-
-def step_executor(device, work_per_step, inline_safe=True):
-    """The context in which to call a compiled function doing ``work_per_step`` multiply-adds.
-
-    A small network's step is a chain of tiny operations, and handing each to the inter-op
-    pool costs more than the operation itself: TensorFlow's single-threaded executor runs them
-    inline in the calling thread instead (each operation still uses the intra-op pool), which
-    halves the time per step of an MLP(100) at batch 32. Larger steps, and every step on a GPU,
-    where operations are asynchronous launches, keep TensorFlow's default executor, and so do
-    graphs not known to be ``inline_safe``: the single-threaded executor hung on the
-    conditional update of Keras's loss-scaling optimizer.
-    """
-    inline = _runtime.runs_inline(device, work_per_step, inline_safe)
-    return tf.experimental.function_executor_type("SINGLE_THREADED_EXECUTOR" if inline else "")
 
 
 def values(variables):
@@ -361,31 +346,3 @@ class Engine:
         # A forward pass is one chain of operations: nothing to run side by side.
         with step_executor(self.network.device, work_per_step=0):
             return self._predict_block(block).numpy()
-
-
-# Measured on a 2-core CPU (benchmarks/xla_rule.py, benchmarks/results/xla-rule-cpu-2core.md,
-# four networks from W1 to W2): an XLA-compiled step saves about 0.1 ms of TensorFlow's
-# executor overhead plus 0.08 ms per million multiply-adds (XLA fuses the element-wise work
-# around the matrix products), from 0.10 ms (W1) to 1.1 ms (W2, 1.8 -> 0.7 ms a step); the
-# first epoch costs 0.6-0.8 s more to compile than to trace, in a process that has compiled
-# before. Counted with a margin: a process's first compile also starts XLA's compiler, and
-# at 0.8 s a second 100-epoch fit on digits (W3 warm, benchmarks/results/cpu-2core.md at
-# f63962e) and the refit ending a 13-fit search (W6) compiled and took longer than without.
-XLA_SAVING_PER_STEP = 1e-4
-XLA_SAVING_PER_MULTIPLY_ADD = 8e-11
-XLA_EXTRA_COMPILE = 1.2
-
-
-def xla_pays(max_epochs, n_batches, work_per_step, earlier_fits):
-    """Whether compiling with XLA repays its cost over this fit and the fits before it.
-
-    ``work_per_step`` is a step's multiply-adds (batch size times weights). Every epoch of
-    ``max_epochs`` is counted, as on JAX: scikit-learn's default stopping rule (on the
-    training loss) often runs most of ``max_iter``. A pooled network's compiled function
-    serves every later fit of the same shapes, so a network on its second fit (a
-    cross-validation fold, a grid point) counts the fits it has served as evidence of more to
-    come.
-    """
-    steps = max_epochs * n_batches * (earlier_fits + 1)
-    saving = XLA_SAVING_PER_STEP + XLA_SAVING_PER_MULTIPLY_ADD * work_per_step
-    return steps * saving >= XLA_EXTRA_COMPILE
