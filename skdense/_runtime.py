@@ -185,8 +185,13 @@ def cpu_share(environ=None, worker_threads=None, n_cpus=None):
 PARALLEL_STEP_WORK = 2**21
 
 
+def is_gpu(device):
+    """Whether a device name from :func:`device_name` (``"/GPU:0"``) names a GPU."""
+    return "GPU" in device.upper()
+
+
 def runs_inline(device, work_per_step, inline_safe=True):
     """Whether TensorFlow should run a step of this size inline, on its single-threaded
     executor, rather than on its inter-op pool (see
     ``_backends.tensorflow_compilation.step_executor``)."""
-    return inline_safe and work_per_step < PARALLEL_STEP_WORK and "GPU" not in device.upper()
+    return inline_safe and work_per_step < PARALLEL_STEP_WORK and not is_gpu(device)

@@ -13,6 +13,7 @@ import threading
 import numpy as np
 import tensorflow as tf
 
+from skdense import _runtime
 from skdense._backends.tensorflow_compilation import step_executor, xla_pays
 
 NAME = "tensorflow"
@@ -293,7 +294,7 @@ class Engine:
 
     def choose_compilation(self, max_epochs, n_batches, batch_size):
         """Whether this fit's epochs run XLA-compiled: see :func:`xla_pays`."""
-        if "GPU" in self.network.device.upper():
+        if _runtime.is_gpu(self.network.device):
             return True
         shape = (n_batches, batch_size)
         if shape in self._xla_shapes:  # compiled by an earlier fit of this pooled network

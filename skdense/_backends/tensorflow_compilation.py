@@ -73,7 +73,7 @@ def step_executor(device, work_per_step, inline_safe=True):
         return
     eager = _eager_context.context()
     saved = eager.function_call_options
-    rewrites = () if "GPU" in device.upper() else GRAPH_REWRITES
+    rewrites = () if _runtime.is_gpu(device) else GRAPH_REWRITES
     eager.function_call_options = _options_for_skdense(saved, executor_type, rewrites)
     try:
         yield
