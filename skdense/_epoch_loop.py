@@ -24,6 +24,18 @@ def reshuffled(order, random_state):
     return order[random_state.permutation(len(order))]
 
 
+class _NoCallbacks:
+    """What an empty ``keras.callbacks.CallbackList`` does, without its per-epoch conversion
+    of the logs to Python numbers (0.1 ms an epoch, 7% of a small default fit's)."""
+
+    def _nothing(self, *args):
+        pass
+
+    on_train_begin = on_epoch_begin = on_epoch_end = on_train_end = _nothing
+
+
+_NO_CALLBACKS = _NoCallbacks()
+
 # scikit-learn's message first (its tests and users' code match it), then what to change.
 _DIVERGED = (
     "Solver produced non-finite parameter weights. The input data may contain large values and "
@@ -59,9 +71,11 @@ def train(network, data, config, state, random_state, validation=None):
     # what the loop last set, and reading it back is skipped: on TensorFlow each read is an
     # eager operation, 0.2 ms, and three an epoch were 8% of a small network's fit.
     rate_may_change = bool(config.callbacks) or not network.learning_rate_is_variable
-    callbacks = keras.callbacks.CallbackList(
-        list(config.callbacks), model=network.model, epochs=config.max_epochs, verbose=0
-    )
+    callbacks = _NO_CALLBACKS
+    if config.callbacks:
+        callbacks = keras.callbacks.CallbackList(
+            list(config.callbacks), model=network.model, epochs=config.max_epochs, verbose=0
+        )
     progress = ProgressLines(config, on_validation=validation is not None)
     network.model.stop_training = False
     n_batches = -(-data.n_samples // config.batch_size)

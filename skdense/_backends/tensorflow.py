@@ -16,6 +16,15 @@ import tensorflow as tf
 from skdense import _runtime
 from skdense._backends.tensorflow_compilation import step_executor, xla_pays
 
+try:  # the call of a concrete function on its flat list of tensors, as TensorFlow's own
+    from tensorflow.python.eager.polymorphic_function.concrete_function import (
+        ConcreteFunction as _ConcreteFunction,
+    )
+
+    _call_flat = _ConcreteFunction._call_flat
+except (ImportError, AttributeError):  # pragma: no cover - TensorFlow moved it
+    _call_flat = None
+
 NAME = "tensorflow"
 GPU_INSTALL_HINT = "Install TensorFlow's CUDA build with `pip install 'skdense[gpu]'`. "
 
@@ -137,6 +146,9 @@ class _TracedOnce:
 
     Calling the ``tf.function`` matches the arguments against its traces on every call: 0.6
     ms, against 0.35 ms for the concrete function, where a small network's epoch runs in 3 ms.
+    The concrete function's own call binds and casts every argument to its signature again;
+    its flat call, on the tensors alone, takes 0.13 ms (cProfile, a default fit on breast
+    cancer: 3 batches an epoch).
     Traced at the first call, as the ``tf.function`` would be.
     """
 
@@ -153,7 +165,10 @@ class _TracedOnce:
             if len(concrete.function_type.parameters) != len(args):
                 raise TypeError(f"{concrete.function_type} is not called with tensors only")
             self.concrete = concrete
-        return self.concrete(*args)
+        if _call_flat is None:  # pragma: no cover - a TensorFlow without the flat call
+            return self.concrete(*args)
+        tensors = [tf.convert_to_tensor(a) if not tf.is_tensor(a) else a for a in args]
+        return _call_flat(self.concrete, tensors, self.concrete.captured_inputs)
 
 
 class Engine:
