@@ -131,6 +131,8 @@ def train(network, data, config, state, random_state, validation=None):
             logs["learning_rate"] = state.learning_rate
             for name, value in logs.items():
                 state.history.setdefault(name, []).append(value)
+            if config.callbacks:  # they may read or set the model's variables
+                network.sync_variables()
             callbacks.on_epoch_end(epoch, logs)
             # ... and one at the epoch's end (ReduceLROnPlateau) sets the next epoch's.
             if rate_may_change:
@@ -156,6 +158,8 @@ def train(network, data, config, state, random_state, validation=None):
                 break
     except KeyboardInterrupt:
         state.interrupted = True
+    finally:  # also when training failed: nothing but the variables holds the network
+        network.sync_variables()
     # The best validation epoch's weights go back before the callbacks end, so that a
     # callback restoring its own best (EarlyStopping(restore_best_weights=True)) has the
     # last word.

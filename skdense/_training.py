@@ -129,7 +129,7 @@ class TrainableNetwork:
         # Callbacks such as LearningRateScheduler reach the optimizer through the model;
         # compiling only attaches it (nothing is traced).
         self.model.compile(optimizer=self.optimizer)
-        self._initial_optimizer_state = self.optimizer_state()
+        self._initial_optimizer_state = _values(self.optimizer.variables)  # no engine yet
         # A Keras schedule computes the rate each step; only a variable can be set.
         self._learning_rate_is_variable = isinstance(self.optimizer.learning_rate, keras.Variable)
         self.predict_rows = _forward.block_rows(self.n_features)
@@ -166,20 +166,29 @@ class TrainableNetwork:
     # state ------------------------------------------------------------------------------
 
     def load(self, weights, optimizer_state, random_state, samples_seen=0):
+        self.engine.sync_variables()
         self.model.set_weights(weights)
         reseed_dropout(self.model, random_state, samples_seen)
         if optimizer_state is None:
             optimizer_state = self._initial_optimizer_state
         self.set_optimizer_state(optimizer_state)
 
+    def sync_variables(self):
+        """Write what training left on the device into the Keras variables (JAX's engine
+        keeps it there between epochs): before anything else reads or sets them."""
+        self.engine.sync_variables()
+
     def weights(self):
         """The model's weights as numpy arrays, in ``get_weights()`` order."""
+        self.engine.sync_variables()
         return _values(self.model.weights)
 
     def optimizer_state(self):
+        self.engine.sync_variables()
         return _values(self.optimizer.variables)
 
     def set_optimizer_state(self, values):
+        self.engine.sync_variables()
         for variable, value in zip(self.optimizer.variables, values, strict=True):
             variable.assign(value)
 
@@ -194,6 +203,7 @@ class TrainableNetwork:
 
     @property
     def learning_rate(self):
+        self.engine.sync_variables()
         rate = self.optimizer.learning_rate
         if isinstance(rate, keras.Variable):
             return float(_values([rate])[0])
@@ -202,7 +212,7 @@ class TrainableNetwork:
     @learning_rate.setter
     def learning_rate(self, value):
         # Set once per epoch: a new value only. From numpy: JAX compiles a program to
-        # convert a Python number.
+        # convert a Python number. (The getter writes back what training left first.)
         if self._learning_rate_is_variable and np.float32(value) != np.float32(self.learning_rate):
             self.optimizer.learning_rate = np.asarray(value, dtype=np.float32)
 
@@ -299,6 +309,7 @@ class CompiledNetwork(TrainableNetwork):
         """This fit's strengths of the penalties the spec names (see ``NetworkSpec``)."""
         if (bool(l1), bool(l2)) != self._penalized:
             raise ValueError(f"network built for penalties {self._penalized}, got {(l1, l2)}")
+        self.engine.sync_variables()
         self.penalty_strengths.assign(np.array([l1, l2], dtype=np.float32))
 
     def weight_penalty_terms(self, trainable, runtime_values):
@@ -319,6 +330,7 @@ class CompiledNetwork(TrainableNetwork):
 
     def reset(self, random_state):
         """Fresh weights and optimizer state, drawn from ``random_state`` (a RandomState)."""
+        self.engine.sync_variables()
         self.model.set_weights(initial_weights(self.model, self.spec, random_state))
         reseed_dropout(self.model, random_state)
         self.set_optimizer_state(self._initial_optimizer_state)

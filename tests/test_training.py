@@ -291,6 +291,28 @@ def test_model_checkpoint_writes_a_loadable_model(multiclass_data, tmp_path):
     np.testing.assert_allclose(restored.predict(X, verbose=0), clf.predict_proba(X), atol=1e-5)
 
 
+class _RecordWeights(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.weights = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append(self.model.get_weights())
+
+
+@pytest.mark.parametrize("params", [{}, {"dropout": 0.2, "batch_normalization": True}])
+def test_callbacks_see_each_epochs_weights(multiclass_data, params):
+    # JAX's engine keeps the weights on the device between epochs; a callback must still see
+    # the weights of the epoch just trained, as the same fit stopped there ends with.
+    record = _RecordWeights()
+    _clf(max_iter=3, callbacks=[record], **params).fit(*multiclass_data)
+    for epochs, seen in enumerate(record.weights, start=1):
+        stopped_there = _clf(max_iter=epochs, **params).fit(*multiclass_data)
+        for got, expected in zip(seen, stopped_there.model_.get_weights(), strict=True):
+            np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(record.weights[0][0], record.weights[-1][0])
+
+
 def test_learning_rate_scheduler_callback(multiclass_data):
     def schedule(epoch, rate):
         return 0.1 if epoch < 2 else 0.001

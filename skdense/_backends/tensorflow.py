@@ -195,6 +195,9 @@ class Engine:
     def to_device(self, array):
         return tf.convert_to_tensor(array, dtype=tf.float32)
 
+    def sync_variables(self):
+        """Nothing to write: TensorFlow's steps update the variables themselves."""
+
     # graphs -------------------------------------------------------------------------------
 
     def _train_step(self, x, y, w, rows=None, penalty_sums=None):
