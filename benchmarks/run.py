@@ -22,7 +22,7 @@ from pathlib import Path
 
 from harness import data, environment, report
 from harness.peers import KERAS_BACKENDS, PEERS
-from harness.workloads import workloads
+from harness.workloads import CACHE_WORKLOADS, workloads
 
 BENCHMARKS = Path(__file__).resolve().parent
 # On a GPU machine (no TensorFlow, so no scikeras): what fits in 8 minutes with 3 repeats.
@@ -102,7 +102,8 @@ def plan_measurements(args):
     """Every (workload, peer, backend, variant), one repeat of everything after another.
 
     A peer built on Keras gets one measurement per backend; scikit-learn and the limit one in
-    all. skdense adds W1 with its imports timed, and on JAX W4 with a warm compilation cache.
+    all. skdense adds W1 with its imports timed, and on JAX W1 and W4 with a warm compilation
+    cache.
     """
     selected = workloads(args.quick)
     plan = []
@@ -117,7 +118,7 @@ def plan_measurements(args):
                     plan.append({**item, "variant": "cold"})
                     if peer == "skdense" and key == "W1":
                         plan.append({**item, "variant": "imports"})
-                    if peer == "skdense" and key == "W4" and backend == "jax":
+                    if peer == "skdense" and key in CACHE_WORKLOADS and backend == "jax":
                         plan.append({**item, "variant": "cache_warm"})
     return plan
 

@@ -123,6 +123,9 @@ class TrainableNetwork:
     """
 
     runtime_variables = ()
+    # What decides the compiled step besides the arguments' shapes, as plain text; None where
+    # code outside skdense does (a user's model or optimizer). See _backends/jax_store.py.
+    compiled_identity = None
 
     def _set_up(self):
         self.optimizer.build(self.training_model.trainable_variables)
@@ -300,6 +303,8 @@ class CompiledNetwork(TrainableNetwork):
         # Only graphs made of skdense's own solvers are known to run on TensorFlow's
         # single-threaded executor; a user's optimizer may branch.
         self.inline_safe = optimizer_spec.instance is None and not self.scales_loss
+        if optimizer_spec.instance is None:
+            self.compiled_identity = repr((spec, loss, optimizer_spec, device))
         self._set_up()
 
     def batch_loss(self, y, outputs, sample_weight, penalties=()):

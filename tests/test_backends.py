@@ -75,7 +75,7 @@ def test_folds_and_refit_share_one_compiled_epoch(multiclass_data):
     (network,) = _pool._pool[next(reversed(_pool._pool))]
     MLPClassifier((7,), **params).fit(X[:250], y[:250])
     assert network.fits == 2
-    assert network.engine.epoch_traces == 1
+    assert network.engine.epoch_programs == 1
 
 
 @pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
@@ -90,7 +90,7 @@ def test_a_search_over_alpha_trains_one_compiled_network(multiclass_data, penalt
     MLPClassifier((7,), alpha=1e-4, **params).fit(X, y)
     (network,) = _pool._pool[next(reversed(_pool._pool))]
     shared = MLPClassifier((7,), alpha=1.0, **params).fit(X, y)
-    assert network.fits == 2 and network.engine.epoch_traces == 1
+    assert network.fits == 2 and network.engine.epoch_programs == 1
     assert len(_pool._pool) == 1
     np.testing.assert_allclose(shared.loss_curve_, alone.loss_curve_, rtol=1e-6)
     for ours, theirs in zip(shared.coefs_, alone.coefs_, strict=True):
@@ -287,7 +287,7 @@ def test_every_compilation_gives_the_same_network(
         clf = MLPClassifier((16, 8), batch_normalization=batch_normalization, **params)
         fits[compilation.name] = clf.fit(X, y)
         network = next(iter(_pool._pool.values()))[0]
-        assert network.engine._batches.keys() == {compilation}  # compiled that way only
+        assert network.engine._compilations == {compilation}  # compiled that way only
     optimised = fits.pop("optimised")
     for other in fits.values():
         np.testing.assert_allclose(other.loss_curve_, optimised.loss_curve_, rtol=1e-5)
@@ -299,6 +299,7 @@ def test_every_compilation_gives_the_same_network(
 def test_a_compile_option_this_jax_refuses_is_dropped(monkeypatch, multiclass_data):
     from skdense._backends import jax as jax_backend
     from skdense._backends import jax_compilation as rules
+    from skdense._backends import jax_store
 
     unknown = "xla_cpu_option_no_release_has"
     options = {**rules.QUICK.options, unknown: 1}
@@ -306,6 +307,7 @@ def test_a_compile_option_this_jax_refuses_is_dropped(monkeypatch, multiclass_da
     monkeypatch.setattr(rules, "_OPTIONAL_OPTIONS", {unknown})
     monkeypatch.setattr(rules, "_refused_options", set())
     monkeypatch.setattr(jax_backend, "cheapest_compilation", lambda *args, **kw: with_unknown)
+    monkeypatch.setattr(jax_store, "directory", lambda: None)  # compiled, never loaded
     _training.clear_network_pool()
     X, y = multiclass_data
     assert MLPClassifier((7,), max_iter=2, random_state=0).fit(X, y).n_iter_ == 2
@@ -320,9 +322,12 @@ def test_a_compile_option_this_jax_refuses_is_dropped(monkeypatch, multiclass_da
 
 
 @only_jax
-def test_building_a_network_compiles_no_array_constructors(caplog, multiclass_data):
+def test_building_a_network_compiles_no_array_constructors(monkeypatch, caplog, multiclass_data):
     import jax
 
+    from skdense._backends import jax_store
+
+    monkeypatch.setattr(jax_store, "directory", lambda: None)  # the epoch is compiled
     X, y = multiclass_data
     with jax.log_compiles(), caplog.at_level(logging.WARNING, logger="jax"):
         # shapes no other test builds, with batch norm's ones and zeros and Adam's slots

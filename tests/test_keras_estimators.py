@@ -353,7 +353,7 @@ def test_rebuilt_models_share_one_pooled_network_and_trace(multiclass_data):
     (networks,) = _pool._pool.values()
     (network,) = networks
     assert network.fits == 3
-    assert network.engine.epoch_traces == 1
+    assert network.engine.epoch_programs == 1
 
 
 def test_an_estimator_saved_before_input_columns_existed_loads_and_trains(multiclass_data):

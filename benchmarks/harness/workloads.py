@@ -11,6 +11,8 @@ NETWORK_PEERS = ("skdense", "keras", "keras_spe", "scikeras", "sklearn")
 ALL_PEERS = (*NETWORK_PEERS, "sklearn_linear")
 EPOCH_PEERS = (*NETWORK_PEERS, "floor", "limit")  # W2 adds the floor and the limit
 WRAPPER_PEERS = ("skdense", "scikeras")  # W6: the two wrappers of a Keras build function
+# Measured for skdense on JAX a second time, with a compilation cache an earlier process filled.
+CACHE_WORKLOADS = ("W1", "W4")
 
 
 @dataclasses.dataclass(frozen=True)

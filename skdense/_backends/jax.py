@@ -10,7 +10,9 @@ they would on TensorFlow. The last partial batch runs padded in the block, or, w
 normalization, as one more compiled step with its true size.
 
 XLA always compiles here, so compiled programs are kept in JAX's persistent compilation cache
-(on disk, shared by worker processes and later runs): see :func:`prepare_process`.
+(on disk, shared by worker processes and later runs): see :func:`prepare_process`. The epochs
+of skdense's own networks are kept beside it whole, so that a later process loads them
+without tracing anything (:mod:`skdense._backends.jax_store`).
 """
 
 import contextlib
@@ -24,10 +26,12 @@ import keras
 import numpy as np
 
 from skdense import _quiet
+from skdense._backends import jax_store
 from skdense._backends.jax_compilation import (
     OPTIMISED,
     QUICK,
     cheapest_compilation,
+    compile_ahead,
     jit_with,
 )
 
@@ -192,7 +196,8 @@ class Engine:
         )
         step = _make_step(model, optimizer, network)
 
-        self.epoch_traces = 0  # how often an epoch was traced (and so compiled) for new shapes
+        self.epoch_traces = 0  # how often an epoch was traced (and so compiled)
+        self.epoch_programs = 0  # epochs compiled or loaded from the store, one per new shape
         self._unsynced = None  # the state training left, not yet in the variables
 
         def batches(state, x, y, w, block, n_active):
@@ -222,7 +227,8 @@ class Engine:
         donate = (0,) if self.device.platform == "gpu" else ()
         self._batches_function = batches
         self._donate = donate
-        self._batches = {}  # Compilation: the epoch jitted with its options
+        self._epochs = {}  # (Compilation, arguments' signature): the compiled epoch
+        self._compilations = set()  # those the epochs were compiled with, for the chooser
         # One step per epoch, compiled per size of the last batch: compiled quickly.
         self._rows = jit_with(rows, QUICK, donate_argnums=donate)
         # A forward pass runs a few times per fit: compiled quickly too.
@@ -235,7 +241,7 @@ class Engine:
             return OPTIMISED
         work = batch_size * self.network.n_weights
         return cheapest_compilation(
-            max_epochs, n_batches, work, self.network.fits, compiled=self._batches.keys()
+            max_epochs, n_batches, work, self.network.fits, compiled=self._compilations
         )
 
     def to_device(self, array):
@@ -285,13 +291,32 @@ class Engine:
         Returns their losses, penalties included, and 0.0: no penalty is summed apart (see
         the TensorFlow engine's). ``compilation``: the epoch's :class:`Compilation`."""
         n_active = len(rows)
-        function = self._batches.get(compilation)
-        if function is None:
-            function = jit_with(self._batches_function, compilation, donate_argnums=self._donate)
-            self._batches[compilation] = function
-        state, losses = function(self._read_state(), *arrays, block, np.int32(n_active))
+        args = (self._read_state(), *arrays, block, np.int32(n_active))
+        signature = jax_store.signature(args)
+        epoch = self._epochs.get((compilation, signature))
+        if epoch is None:
+            epoch = self._epoch_program(compilation, signature, args)
+            self._epochs[compilation, signature] = epoch
+            self._compilations.add(compilation)
+            self.epoch_programs += 1
+        state, losses = epoch(*args)
         self._unsynced = state
         return np.asarray(losses)[:n_active], 0.0
+
+    def _epoch_program(self, compilation, signature, args):
+        """The epoch compiled for ``args``: loaded from the store when an earlier process
+        kept it, else traced and compiled, and kept for later ones."""
+
+        def compile_epoch(function):
+            return compile_ahead(function, compilation, args, donate_argnums=self._donate)
+
+        identity = self.network.compiled_identity
+        if identity is None or jax_store.directory() is None:
+            return compile_epoch(self._batches_function)
+        name = jax_store.key(
+            identity, compilation.name, compilation.options, signature, self.device
+        )
+        return jax_store.load_or_compile(name, self.device, self._batches_function, compile_epoch)
 
     def train_rows(self, arrays, rows):
         """Train on ``rows`` (indices into ``arrays``) as one batch; returns its loss."""

@@ -78,6 +78,32 @@ def cheapest_compilation(max_epochs, n_batches, work_per_step, earlier_fits, com
     return min(COMPILATIONS, key=cost)
 
 
+def usable_options(compilation):
+    """``compilation``'s XLA options less those this JAX refused."""
+    return {k: v for k, v in compilation.options.items() if k not in _refused_options}
+
+
+def _drop_refused(error):
+    """Note the optional options ``error`` refuses; ``False`` if it refuses none of them."""
+    refused = {k for k in _OPTIONAL_OPTIONS - _refused_options if k in str(error)}
+    if "No such compile option" not in str(error) or not refused:
+        return False
+    _refused_options.update(refused)
+    return True
+
+
+def compile_ahead(function, compilation, args, **kwargs):
+    """``jax.jit(function, **kwargs)`` traced, lowered and compiled for ``args`` with
+    ``compilation``'s options: a program for exactly their shapes and types."""
+    lowered = jax.jit(function, **kwargs).lower(*args)
+    while True:
+        try:
+            return lowered.compile(compiler_options=usable_options(compilation) or None)
+        except jax.errors.JaxRuntimeError as error:
+            if not _drop_refused(error):
+                raise
+
+
 def jit_with(function, compilation, **kwargs):
     """``jax.jit(function)``, compiled with ``compilation``'s XLA options.
 
@@ -92,17 +118,13 @@ def jit_with(function, compilation, **kwargs):
         nonlocal compiled
         while True:
             if compiled is None:
-                options = {
-                    k: v for k, v in compilation.options.items() if k not in _refused_options
-                }
+                options = usable_options(compilation)
                 compiled = jax.jit(function, compiler_options=options, **kwargs)
             try:
                 return compiled(*args)
             except jax.errors.JaxRuntimeError as error:
-                refused = {k for k in _OPTIONAL_OPTIONS - _refused_options if k in str(error)}
-                if "No such compile option" not in str(error) or not refused:
+                if not _drop_refused(error):
                     raise
-                _refused_options.update(refused)
                 compiled = None
 
     return call

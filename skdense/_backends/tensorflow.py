@@ -178,7 +178,7 @@ class Engine:
         self.network = network
         _skip_cross_replica_sum(network.optimizer)
         self._batches_functions = {}  # xla: bool -> _TracedOnce
-        self.epoch_traces = 0  # how often an epoch was traced
+        self.epoch_programs = 0  # how often an epoch was traced: each trace is a program
         self._rows_function = self._function(self._rows_graph, [None], xla=False)
         self._xla_shapes = set()  # (n_batches, batch_size) the XLA function has compiled for
         self.predict_rows = network.predict_rows
@@ -234,7 +234,7 @@ class Engine:
         return loss if penalty_sums is None else (loss, penalty_sums)
 
     def _batches_graph(self, x, y, w, block, rows, n_batches, xla):
-        self.epoch_traces += 1  # runs while tracing only
+        self.epoch_programs += 1  # runs while tracing only
         # An explicit while loop traced without AutoGraph, as Keras traces its own steps:
         # nothing here needs Python control flow converted, Keras's internals least of all.
         # It runs the block's first n_batches batches; the rest only pad its shape. The losses

@@ -1,0 +1,145 @@
+"""The JAX backend's store of compiled epochs: a later process (here, a new pooled network
+with an empty memory) loads what an earlier one compiled, trains exactly as a compile would,
+and anything wrong with the store falls back to compiling."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+from _keras_models import get_model
+
+from skdense import KerasClassifier, MLPClassifier, _pool, _training
+
+pytestmark = [
+    pytest.mark.skipif(
+        keras.backend.backend() != "jax", reason="the store keeps JAX's compiled programs"
+    ),
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+]
+PARAMS = {"batch_size": 32, "max_iter": 3, "random_state": 0}
+
+
+@pytest.fixture
+def store(monkeypatch, tmp_path):
+    from skdense._backends import jax_store
+
+    folder = tmp_path / "store"
+    monkeypatch.setattr(jax_store, "directory", lambda: str(folder))
+    return folder
+
+
+def _programs(folder):
+    return sorted(folder.glob("*.epoch")) if folder.exists() else []
+
+
+def _fit_fresh(X, y, **params):
+    """A fit on a network built anew, which holds no compiled epoch in memory."""
+    _training.clear_network_pool()
+    clf = MLPClassifier((9,), **{**PARAMS, **params}).fit(X, y)
+    (network,) = next(iter(_pool._pool.values()))
+    return clf, network.engine
+
+
+def _assert_same_fit(ours, theirs):
+    np.testing.assert_array_equal(ours.loss_curve_, theirs.loss_curve_)
+    for a, b in zip(
+        ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_, strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_stored_epoch_is_loaded_and_trains_as_a_compiled_one(
+    monkeypatch, store, multiclass_data
+):
+    from skdense._backends import jax_store
+
+    X, y = multiclass_data
+    first, engine = _fit_fresh(X, y)
+    assert engine.epoch_traces >= 1 and len(_programs(store)) == 1
+    loaded, engine = _fit_fresh(X, y)
+    assert engine.epoch_traces == 0 and engine.epoch_programs == 1  # nothing traced
+    _assert_same_fit(loaded, first)
+    monkeypatch.setattr(jax_store, "directory", lambda: None)  # the store off
+    compiled, engine = _fit_fresh(X, y)
+    assert engine.epoch_traces >= 1
+    _assert_same_fit(compiled, first)
+
+
+def test_what_decides_the_program_decides_its_name(store, multiclass_data):
+    X, y = multiclass_data
+    _fit_fresh(X, y)
+    _, engine = _fit_fresh(X, y, activation="tanh")  # same shapes, another program
+    assert engine.epoch_traces >= 1 and len(_programs(store)) == 2
+    _, engine = _fit_fresh(X[:, :7], y)  # other shapes
+    assert engine.epoch_traces >= 1 and len(_programs(store)) == 3
+    _, engine = _fit_fresh(X, y, alpha=0.5)  # a strength, set per fit: the same program
+    assert engine.epoch_traces == 0 and len(_programs(store)) == 3
+
+
+def test_an_unreadable_stored_epoch_is_compiled_anew(store, multiclass_data):
+    X, y = multiclass_data
+    first, _ = _fit_fresh(X, y)
+    (program,) = _programs(store)
+    program.write_bytes(program.read_bytes()[:100])  # truncated, as by a full disk
+    again, engine = _fit_fresh(X, y)
+    assert engine.epoch_traces >= 1
+    _assert_same_fit(again, first)
+    _, engine = _fit_fresh(X, y)  # and the program compiled anew was kept
+    assert engine.epoch_traces == 0
+
+
+def test_a_store_that_cannot_be_written_only_costs_the_compile(store, multiclass_data):
+    X, y = multiclass_data
+    store.parent.mkdir(exist_ok=True)
+    store.write_text("a file where the folder should be")
+    for _ in range(2):
+        _, engine = _fit_fresh(X, y)
+        assert engine.epoch_traces >= 1
+
+
+def test_a_users_model_is_not_stored(store, multiclass_data):
+    # Its layers' code is the user's, not part of the program's name.
+    X, y = multiclass_data
+    _training.clear_network_pool()
+    KerasClassifier(
+        get_model, loss="sparse_categorical_crossentropy", hidden_layer_dim=8, epochs=2
+    ).fit(X, y)
+    assert _programs(store) == []
+
+
+def test_the_least_recently_used_programs_go_first(monkeypatch, store, multiclass_data):
+    from skdense._backends import jax_store
+
+    monkeypatch.setattr(jax_store, "MAX_PROGRAMS", 2)
+    X, y = multiclass_data
+    _fit_fresh(X, y)
+    (relu,) = _programs(store)
+    _fit_fresh(X, y, activation="tanh")
+    (tanh,) = set(_programs(store)) - {relu}
+    os.utime(tanh, (1, 1))
+    os.utime(relu, (1, 1))
+    _, engine = _fit_fresh(X, y)  # loaded: the most recently used now
+    assert engine.epoch_traces == 0 and relu.stat().st_mtime > 1
+    _fit_fresh(X, y, activation="logistic")
+    assert len(_programs(store)) == 2 and relu.exists() and not tanh.exists()
+
+
+def test_the_store_follows_jax_cache_settings(tmp_path):
+    import jax
+
+    from skdense._backends import jax_store
+
+    settings = ("jax_compilation_cache_dir", "jax_enable_compilation_cache")
+    before = {name: getattr(jax.config, name) for name in settings}
+    try:
+        jax.config.update("jax_compilation_cache_dir", str(tmp_path))
+        assert jax_store.directory() == os.path.join(str(tmp_path), jax_store.FOLDER)
+        jax.config.update("jax_compilation_cache_dir", "gs://bucket/cache")
+        assert jax_store.directory() is None  # remote: not ours to write
+        jax.config.update("jax_compilation_cache_dir", str(tmp_path))
+        jax.config.update("jax_enable_compilation_cache", False)
+        assert jax_store.directory() is None  # JAX's cache switched off: ours too
+    finally:
+        for name, value in before.items():
+            jax.config.update(name, value)
