@@ -2,7 +2,11 @@
 with an empty memory) loads what an earlier one compiled, trains exactly as a compile would,
 and anything wrong with the store falls back to compiling."""
 
+import json
 import os
+import shutil
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -143,3 +147,62 @@ def test_the_store_follows_jax_cache_settings(tmp_path):
     finally:
         for name, value in before.items():
             jax.config.update(name, value)
+
+
+_FIT_IN_A_PROCESS = """
+import json, sys, numpy as np
+from sklearn.datasets import make_classification
+from skdense import MLPClassifier, _pool
+X, y = make_classification(n_samples=200, n_features=6, random_state=0)
+clf = MLPClassifier((5,), batch_size=32, max_iter=3, random_state=0).fit(X, y)
+(network,) = next(iter(_pool._pool.values()))
+print(json.dumps({"traces": network.engine.epoch_traces, "loss": clf.loss_curve_,
+                  "coefs": [c.tolist() for c in clf.coefs_]}))
+"""
+
+
+def _fit_in_a_process(cache):
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_COMPILATION_CACHE_DIR": str(cache)}
+    done = subprocess.run(
+        [sys.executable, "-c", _FIT_IN_A_PROCESS], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_later_processes_load_the_epoch_an_earlier_one_compiled(tmp_path):
+    first = _fit_in_a_process(tmp_path)
+    assert first["traces"] >= 1 and len(_programs(tmp_path / "skdense-epochs")) == 1
+    later = _fit_in_a_process(tmp_path)
+    assert later["traces"] == 0
+    assert later["loss"] == first["loss"] and later["coefs"] == first["coefs"]
+    # The store gone but JAX's cache kept: the epoch JAX's cache loads would be stored
+    # without its kernels, so it is compiled once more, and what is kept runs.
+    shutil.rmtree(tmp_path / "skdense-epochs")
+    again = _fit_in_a_process(tmp_path)
+    assert again["traces"] >= 1 and again["loss"] == first["loss"]
+    loaded = _fit_in_a_process(tmp_path)
+    assert loaded["traces"] == 0 and loaded["coefs"] == first["coefs"]
+
+
+def test_a_stored_epoch_that_cannot_run_is_compiled_anew(monkeypatch, store, multiclass_data):
+    import jax
+
+    from skdense._backends import jax_store
+
+    X, y = multiclass_data
+    first, _ = _fit_fresh(X, y)
+    (program,) = _programs(store)
+
+    def cannot_run(*args):
+        raise jax.errors.JaxRuntimeError("NOT_FOUND: Function broadcast.35_kernel not found")
+
+    load = jax_store.load
+    monkeypatch.setattr(jax_store, "load", lambda name, device: cannot_run)
+    again, engine = _fit_fresh(X, y)
+    assert engine.epoch_traces >= 1
+    _assert_same_fit(again, first)
+    monkeypatch.setattr(jax_store, "load", load)
+    assert _programs(store) == [program]  # deleted, and the program compiled anew kept
+    _, engine = _fit_fresh(X, y)
+    assert engine.epoch_traces == 0

@@ -90,9 +90,9 @@ def key(network_identity, compilation, options, argument_signature, device):
 
 @functools.cache
 def _code_versions():
-    """JAX's, jaxlib's and Keras's versions and a digest of skdense's own source: the code
-    that writes an epoch. A digest rather than skdense's version, which an editable install
-    keeps while its code changes."""
+    """JAX's, jaxlib's, Keras's and skdense's versions and a digest of skdense's source: the
+    code that writes an epoch. The digest too, since an editable install keeps its version
+    while its code changes."""
     import jaxlib
 
     import skdense
@@ -102,23 +102,50 @@ def _code_versions():
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
-    return jax.__version__, jaxlib.__version__, keras.__version__, digest.hexdigest()
+    versions = (jax.__version__, jaxlib.__version__, keras.__version__, skdense.__version__)
+    return (*versions, digest.hexdigest())
 
 
 def load_or_compile(name, device, function, compile_function):
     """The program ``name``: loaded from the store, else ``compile_function(function)``'s,
-    kept for later processes.
-
-    The epoch compiles under a name made from ``name``, so that JAX's cache holds it apart
-    from the same epoch compiled while the store was off. That cache may still hold it when
-    this store does not (a program evicted here, a store deleted), and XLA's CPU programs
-    that JAX's cache loaded serialize without their kernels (jaxlib 0.10: the file loads,
-    then fails to run); so such an epoch is compiled once more, under a name JAX's cache
-    has never seen, before it is kept.
-    """
+    kept for later processes."""
     program = load(name, device)
-    if program is not None:
-        return program
+    if program is None:
+        return _compile_and_keep(name, function, compile_function)
+    return _Loaded(program, lambda: _compile_and_keep(name, function, compile_function), name)
+
+
+class _Loaded:
+    """A stored program, watched on its first run: one that loads but cannot run (a file
+    written by a faulty serializer, such as the one below) is deleted and the epoch compiled
+    anew, on the same arguments, which a failed run leaves as they were on a CPU."""
+
+    def __init__(self, program, compile_anew, name):
+        self._program, self._compile_anew, self._name = program, compile_anew, name
+        self._ran = False
+
+    def __call__(self, *args):
+        if self._ran:
+            return self._program(*args)
+        try:
+            result = jax.block_until_ready(self._program(*args))
+        except jax.errors.JaxRuntimeError:
+            _delete(self._name)
+            self._program = self._compile_anew()
+            result = self._program(*args)
+        self._ran = True
+        return result
+
+
+def _compile_and_keep(name, function, compile_function):
+    """Compile the epoch under a name made from ``name``, so that JAX's cache holds it apart
+    from the same epoch compiled while the store was off, and keep it.
+
+    That cache may still hold it when this store does not (a program evicted here, a store
+    deleted), and XLA's CPU programs that JAX's cache loaded serialize without their kernels
+    (jaxlib 0.10: the file loads, then fails to run); so such an epoch is compiled once more,
+    under a name JAX's cache has never seen, before it is kept.
+    """
     program, compiled = _compile_as(f"epoch_{name[:24]}", function, compile_function)
     if not compiled:
         program, compiled = _compile_as(f"epoch_{uuid.uuid4().hex}", function, compile_function)
@@ -197,6 +224,13 @@ def save(name, compiled):
         _evict(folder)
     except Exception:  # a read-only folder, a full disk, a program that cannot serialize
         return
+
+
+def _delete(name):
+    folder = directory()
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(folder, name + _SUFFIX))
 
 
 def _evict(folder):
