@@ -37,6 +37,18 @@ VARIANTS = {  # name: XLA options
         "xla_cpu_use_fusion_emitters": False,
     },
 }
+# Code generation in one part instead of parts compiled on parallel threads, given with each
+# compile: within a process it compiles as fast and runs as fast. (XLA reads this flag from
+# XLA_FLAGS when JAX starts, where it saves a fresh process's first compile; see
+# skdense/_backends/jax.py.)
+_ONE_PART = {"xla_cpu_parallel_codegen_split_count": 1}
+VARIANTS.update(
+    {
+        "XLA's defaults, one codegen part": dict(_ONE_PART),
+        "LIGHT, one codegen part": {**VARIANTS["both at level 1 (skdense's LIGHT)"], **_ONE_PART},
+        "QUICK, one codegen part": {**VARIANTS["both at level 0 (skdense's QUICK)"], **_ONE_PART},
+    }
+)
 
 
 def measure(workload, options, repeats):

@@ -206,3 +206,29 @@ def test_a_stored_epoch_that_cannot_run_is_compiled_anew(monkeypatch, store, mul
     assert _programs(store) == [program]  # deleted, and the program compiled anew kept
     _, engine = _fit_fresh(X, y)
     assert engine.epoch_traces == 0
+
+
+@pytest.mark.parametrize(
+    ("cores", "started", "flags", "expected"),
+    [
+        (2, False, None, "--xla_cpu_parallel_codegen_split_count=1"),
+        (1, False, "--xla_dump_to=x", "--xla_dump_to=x --xla_cpu_parallel_codegen_split_count=1"),
+        (4, False, None, None),  # more cores: XLA's parallel parts
+        (
+            2,
+            False,
+            "--xla_cpu_parallel_codegen_split_count=4",
+            "--xla_cpu_parallel_codegen_split_count=4",
+        ),
+        (2, True, None, None),  # JAX has made its client: the flags would not say what XLA does
+    ],
+)
+def test_code_is_generated_in_one_part_on_few_cores(monkeypatch, cores, started, flags, expected):
+    from jax._src import xla_bridge
+
+    from skdense._backends import jax as jax_backend
+
+    monkeypatch.setattr(xla_bridge, "backends_are_initialized", lambda: started)
+    environ = {} if flags is None else {"XLA_FLAGS": flags}
+    jax_backend._one_codegen_part(environ, cores=cores)
+    assert environ.get("XLA_FLAGS") == expected
