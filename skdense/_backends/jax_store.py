@@ -185,12 +185,16 @@ def _count_cache_hit(event, **kwargs):
 jax.monitoring.register_event_listener(_count_cache_hit)
 
 
+def _program_path(folder, name):
+    return pathlib.Path(folder, name + _SUFFIX)
+
+
 def load(name, device):
     """The stored program ``name`` on ``device``, or ``None`` if none loads."""
     folder = directory()
     if folder is None:
         return None
-    path = pathlib.Path(folder, name + _SUFFIX)
+    path = _program_path(folder, name)
     try:
         payload = path.read_bytes()
     except OSError:
@@ -220,7 +224,7 @@ def save(name, compiled):
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(payload)
-            os.replace(temporary, os.path.join(folder, name + _SUFFIX))
+            os.replace(temporary, _program_path(folder, name))
         except BaseException:
             os.unlink(temporary)
             raise
@@ -233,7 +237,7 @@ def _delete(name):
     folder = directory()
     if folder is not None:
         with contextlib.suppress(OSError):
-            os.unlink(os.path.join(folder, name + _SUFFIX))
+            os.unlink(_program_path(folder, name))
 
 
 def _evict(folder):
