@@ -300,8 +300,9 @@ class Engine:
 
         With the batch's size and the targets' width known when it traces, TensorFlow proves
         the shapes of a step's element-wise operations equal and leaves out of its gradient
-        the operations that undo broadcasting (62 of a step's 225 operations down to 32, for
-        an MLP(100) with Adam): the trace and every step are shorter. A network traces for the
+        the operations that undo broadcasting: for an MLP(100) with Adam, the gradient's 62
+        operations become 32 and the step's 225 become 194, so the trace and every step are
+        shorter. A network traces for the
         first batch size it trains at; later sizes share one trace for any size, so a search
         over batch sizes traces at most twice. A data set that is one batch an epoch (small
         data at ``batch_size="auto"``, whose batch is then each fold's own size) has no steps
