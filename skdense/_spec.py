@@ -310,6 +310,28 @@ def batch_capacity(n_rows, batch_size, n_features):
     return n_batches
 
 
+#: Where JAX's CPU buffers start (Eigen's alignment). JAX uses a numpy array's memory in place
+#: only when it starts on such a boundary; numpy's own blocks start on 16-byte ones.
+DEVICE_ALIGNMENT = 64
+
+
+def aligned_float32(array):
+    """``array`` as C-ordered float32 that starts on a :data:`DEVICE_ALIGNMENT` boundary: the
+    array itself when it is one already, else a copy that is (converted as ``astype`` would)."""
+    array = np.asarray(array)
+    if (
+        array.dtype == np.float32
+        and array.flags.c_contiguous
+        and array.ctypes.data % DEVICE_ALIGNMENT == 0
+    ):
+        return array
+    block = np.empty(array.size + DEVICE_ALIGNMENT // 4, dtype=np.float32)
+    start = (-block.ctypes.data % DEVICE_ALIGNMENT) // 4
+    aligned = block[start : start + array.size].reshape(array.shape)
+    np.copyto(aligned, array, casting="unsafe")
+    return aligned
+
+
 def pad_rows(array, n_rows):
     """``array`` with zero rows appended up to ``n_rows`` rows."""
     missing = n_rows - array.shape[0]

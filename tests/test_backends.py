@@ -165,6 +165,72 @@ def test_large_features_train_unpadded_as_padded_ones(monkeypatch, multiclass_da
     np.testing.assert_allclose(unpadded.predict_proba(X), padded.predict_proba(X), atol=1e-6)
 
 
+def _misaligned(array):
+    """A copy of ``array`` whose data starts 16 bytes past a 64-byte boundary, as numpy's
+    large blocks usually do."""
+    block = np.empty(array.size + 32, dtype=array.dtype)
+    start = ((16 - block.ctypes.data) % 64) // array.itemsize
+    misaligned = block[start : start + array.size].reshape(array.shape)
+    misaligned[...] = array
+    assert misaligned.ctypes.data % 64 == 16
+    return misaligned
+
+
+def test_aligned_float32_copies_only_what_is_not_aligned_float32():
+    from skdense._spec import DEVICE_ALIGNMENT, aligned_float32
+
+    values = np.arange(600.0).reshape(200, 3)
+    for given in (
+        _misaligned(values.astype(np.float32)),
+        values,  # float64: converted as astype would
+        np.asfortranarray(values.astype(np.float32)),
+    ):
+        aligned = aligned_float32(given)
+        assert aligned.ctypes.data % DEVICE_ALIGNMENT == 0
+        assert aligned.dtype == np.float32 and aligned.flags.c_contiguous
+        np.testing.assert_array_equal(aligned, given.astype(np.float32))
+        assert not np.shares_memory(aligned, given)
+    assert aligned_float32(aligned) is aligned  # aligned float32 rows go as they are
+
+
+def test_features_reach_a_cpu_device_in_the_memory_of_one_aligned_copy(multiclass_data):
+    # Both backends copy an unaligned array more slowly than numpy, and TensorFlow copies even
+    # an aligned one unless it comes through DLPack: the engines take an aligned copy's memory
+    # as it is, or the user's array's where it is aligned already.
+    from skdense._spec import aligned_float32
+
+    X, y = multiclass_data
+    MLPClassifier((8,), max_iter=1, random_state=0).fit(X, y)
+    engine = next(iter(_pool._pool.values()))[0].engine
+    features = _misaligned(np.asarray(X, dtype=np.float32))
+    np.testing.assert_array_equal(np.asarray(engine.to_device(features)), features)
+    host = aligned_float32(features)
+    on_device = engine.to_device(host)
+    host[0, 0] = 1234.0  # seen on the device: the same memory, not a copy
+    assert float(np.asarray(on_device)[0, 0]) == 1234.0
+    read_only = aligned_float32(features)
+    read_only.flags.writeable = False  # numpy exports no read-only array through DLPack
+    np.testing.assert_array_equal(np.asarray(engine.to_device(read_only)), read_only)
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="what JAX's device_put is given")
+def test_jax_is_given_aligned_features_on_a_cpu(monkeypatch, multiclass_data):
+    # JAX shares an aligned array's memory, and copies any other itself (more slowly).
+    from skdense._backends import jax as jax_backend
+
+    X, y = multiclass_data
+    MLPClassifier((8,), max_iter=1, random_state=0).fit(X, y)
+    engine = next(iter(_pool._pool.values()))[0].engine
+    given = []
+    device_put = jax_backend.jax.device_put
+    monkeypatch.setattr(
+        jax_backend.jax, "device_put", lambda x, *a: given.append(x) or device_put(x, *a)
+    )
+    on_device = engine.to_device(_misaligned(np.asarray(X, dtype=np.float32)))
+    assert given[0].ctypes.data % 64 == 0
+    assert on_device.unsafe_buffer_pointer() == given[0].ctypes.data
+
+
 # --- XLA on TensorFlow ---------------------------------------------------------------------------
 
 

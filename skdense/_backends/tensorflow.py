@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from skdense import _runtime
 from skdense._backends.tensorflow_compilation import step_executor, xla_pays
+from skdense._spec import aligned_float32
 
 try:  # the call of a concrete function on its flat list of tensors, as TensorFlow's own
     from tensorflow.python.eager.polymorphic_function.concrete_function import (
@@ -194,7 +195,15 @@ class Engine:
         )
 
     def to_device(self, array):
-        return tf.convert_to_tensor(array, dtype=tf.float32)
+        if _runtime.is_gpu(self.network.device):
+            return tf.convert_to_tensor(array, dtype=tf.float32)
+        # On a CPU, TensorFlow copies what it is given (W2's 188 MB features: 0.04 s a fit, at
+        # times 0.6 s), except through DLPack, which shares an aligned array's memory (an
+        # unaligned one aborts the process). numpy exports no read-only array that way.
+        array = aligned_float32(array)
+        if not array.flags.writeable or array.size == 0:
+            return tf.convert_to_tensor(array, dtype=tf.float32)
+        return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
 
     def sync_variables(self):
         """Nothing to write: TensorFlow's steps update the variables themselves."""
