@@ -276,10 +276,10 @@ class TrainingData:
         batches: the last batch can then run padded at full size. Features are padded as well
         up to ``_SHARED_SHAPE_CELLS``, so that data sets of similar sizes have the same shapes
         and a compiled epoch serves them all (the folds of a cross-validation and the refit).
-        Larger features go as they are: padding copied them, 0.4 s a fit for W2's 188 MB on a
-        2-core VM, where JAX on a CPU shares numpy's memory. The engines clip the padding
-        rows' indices to the last row of the features; their weight 0 takes them out of the
-        loss.
+        Larger features go unpadded (padding copied W2's 188 MB, 0.4 s a fit on a 2-core VM);
+        on a CPU the engines copy them at most once, to an aligned block whose memory the
+        backend uses in place (:func:`aligned_float32`). The engines clip the padding rows'
+        indices to the last row of the features; their weight 0 takes them out of the loss.
         """
         if self._resident is None or self._resident[0] != batch_size:
             n_rows = self.capacity(batch_size) * batch_size

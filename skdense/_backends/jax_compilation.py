@@ -29,7 +29,7 @@ class Compilation:
 
 # XLA's CPU compiler spends most of a small network's compile time optimising the generated
 # code and emitting its fusions (benchmarks/results/jax-compile-cpu-2core.md, four networks
-# on a 2-core CPU, and benchmarks/results/cpu-2core.md for W2's epoch):
+# on a 2-core CPU, and the full benchmark runs of benchmarks/run.py for W2's epoch):
 # - QUICK, XLA's older (elemental) fusion emitter at LLVM optimisation level 0, compiles in a
 #   third of the time. Its steps are slower by 0.06 ms (W1) to 1.3 ms (W2): a penalty that
 #   grows as the multiply-adds to the power 0.6, since the matrix products run in the same

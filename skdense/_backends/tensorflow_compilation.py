@@ -87,7 +87,7 @@ def step_executor(device, work_per_step, inline_safe=True):
 # around the matrix products), from 0.10 ms (W1) to 1.1 ms (W2, 1.8 -> 0.7 ms a step); the
 # first epoch costs 0.6-0.8 s more to compile than to trace, in a process that has compiled
 # before. Counted with a margin: a process's first compile also starts XLA's compiler, and
-# at 0.8 s a second 100-epoch fit on digits (W3 warm, benchmarks/results/cpu-2core.md at
+# at 0.8 s a second 100-epoch fit on digits (W3 warm, benchmarks/results/cpu-2core-f63962e.md at
 # f63962e) and the refit ending a 13-fit search (W6) compiled and took longer than without.
 XLA_SAVING_PER_STEP = 1e-4
 XLA_SAVING_PER_MULTIPLY_ADD = 8e-11
