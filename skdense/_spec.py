@@ -325,19 +325,28 @@ def aligned_float32(array):
         and array.ctypes.data % DEVICE_ALIGNMENT == 0
     ):
         return array
-    block = np.empty(array.size + DEVICE_ALIGNMENT // 4, dtype=np.float32)
-    start = (-block.ctypes.data % DEVICE_ALIGNMENT) // 4
-    aligned = block[start : start + array.size].reshape(array.shape)
+    aligned = _aligned_empty_float32(array.shape)
     np.copyto(aligned, array, casting="unsafe")
     return aligned
 
 
 def pad_rows(array, n_rows):
-    """``array`` with zero rows appended up to ``n_rows`` rows."""
+    """``array`` with zero rows appended up to ``n_rows`` rows, as :func:`aligned_float32`
+    makes it: padded data goes to a device, so it is copied once, into an aligned block."""
     missing = n_rows - array.shape[0]
     if missing <= 0:
         return array
-    return np.concatenate([array, np.zeros((missing, *array.shape[1:]), dtype=array.dtype)])
+    padded = _aligned_empty_float32((n_rows, *array.shape[1:]))
+    np.copyto(padded[: array.shape[0]], array, casting="unsafe")
+    padded[array.shape[0] :] = 0
+    return padded
+
+
+def _aligned_empty_float32(shape):
+    size = math.prod(shape)
+    block = np.empty(size + DEVICE_ALIGNMENT // 4, dtype=np.float32)
+    start = (-block.ctypes.data % DEVICE_ALIGNMENT) // 4
+    return block[start : start + size].reshape(shape)
 
 
 @dataclasses.dataclass

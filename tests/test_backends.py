@@ -177,7 +177,7 @@ def _misaligned(array):
 
 
 def test_aligned_float32_copies_only_what_is_not_aligned_float32():
-    from skdense._spec import DEVICE_ALIGNMENT, aligned_float32
+    from skdense._spec import DEVICE_ALIGNMENT, aligned_float32, pad_rows
 
     values = np.arange(600.0).reshape(200, 3)
     for given in (
@@ -191,6 +191,10 @@ def test_aligned_float32_copies_only_what_is_not_aligned_float32():
         np.testing.assert_array_equal(aligned, given.astype(np.float32))
         assert not np.shares_memory(aligned, given)
     assert aligned_float32(aligned) is aligned  # aligned float32 rows go as they are
+    padded = pad_rows(values, 205)  # padding makes the aligned copy itself: one copy, not two
+    assert aligned_float32(padded) is padded
+    np.testing.assert_array_equal(padded[:200], values.astype(np.float32))
+    assert not padded[200:].any()
 
 
 def test_features_reach_a_cpu_device_in_the_memory_of_one_aligned_copy(multiclass_data):
